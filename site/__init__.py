@@ -1,0 +1,48 @@
+"""Haven: the public domestic abuse support site and the back office behind it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from . import cli, db, errors, i18n
+from . import config as config_module
+from .extensions import babel, csrf
+from .security import headers
+from .services.content import load_profile
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HAVEN_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+
+    try:
+        app.config.update(config_module.load(Path(app.instance_path)))
+    except config_module.ConfigError as error:
+        # One line for the operator, not a traceback: the reason is all they need.
+        print(f"haven: refusing to start: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    app.config.update(config)
+
+    app.extensions["haven_profile"] = load_profile(app.config["CONTENT_DIR"])
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    headers.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+    @app.context_processor
+    def _site_profile():
+        return {"site": app.extensions["haven_profile"]}
+
+    return app

@@ -1,0 +1,45 @@
+"""Translated error pages. Each carries the emergency numbers and never a stack trace."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+ERROR_TEXTS = {
+    400: (_l("Sorry, something went wrong with that request"),
+          _l("Go back and try again.")),
+    403: (_l("You cannot see this page"),
+          _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"),
+          _l("If you typed the web address, check it is correct.")),
+    405: (_l("That cannot be done on this page"),
+          _l("Go back and try again.")),
+    413: (_l("What you sent is too large"),
+          _l("Make it shorter, then try again.")),
+    429: (_l("Too many requests"),
+          _l("Wait a minute, then try again.")),
+    500: (_l("Sorry, there is a problem with this site"),
+          _l("Try again later.")),
+    503: (_l("Sorry, this service is unavailable"),
+          _l("Try again later.")),
+}
+
+
+def render_error(code: int):
+    title, advice = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+
+
+def init_app(app) -> None:
+    def _http_error(error: HTTPException):
+        return render_error(error.code or 500)
+
+    def _unexpected(error: Exception):
+        # Logged with its traceback for the operator; the person sees only the friendly page.
+        app.logger.error("unhandled %s", type(error).__name__, exc_info=error)
+        return render_error(500)
+
+    for code in ERROR_TEXTS:
+        app.register_error_handler(code, _http_error)
+    app.register_error_handler(InternalServerError, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,85 @@
+"""The six locales, their direction, the /<locale>/ URL prefix and the language switcher."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request, url_for
+from werkzeug.routing import BaseConverter
+
+
+@dataclass(frozen=True)
+class Locale:
+    code: str
+    native_name: str
+    direction: str = "ltr"
+
+
+LOCALES = {
+    locale.code: locale
+    for locale in (
+        Locale("en", "English"),
+        Locale("pl", "Polski"),
+        Locale("ro", "Română"),
+        Locale("pa", "ਪੰਜਾਬੀ"),
+        Locale("ur", "اردو", "rtl"),
+        Locale("ar", "العربية", "rtl"),
+    )
+}
+DEFAULT_LOCALE = "en"
+
+
+class LocaleConverter(BaseConverter):
+    """Matches only the locales Haven has, so /xx/ is a 404, not a page in no language."""
+
+    regex = "(?:" + "|".join(LOCALES) + ")"
+
+
+def locale_from_path(path: str) -> str | None:
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first in LOCALES else None
+
+
+def select_locale() -> str:
+    """The URL decides; outside a localised URL (the root, errors) the browser's languages do."""
+    if request.view_args and request.view_args.get("locale") in LOCALES:
+        return request.view_args["locale"]
+    from_path = locale_from_path(request.path)
+    if from_path:
+        return from_path
+    return request.accept_languages.best_match(list(LOCALES), DEFAULT_LOCALE)
+
+
+def current_locale() -> Locale:
+    return LOCALES[select_locale()]
+
+
+def switcher_links() -> list[tuple[Locale, str, bool]]:
+    """Each language with a link to this same page in it, or to its home page if this page has no
+    locale (an error page, say)."""
+    current = select_locale()
+    args = dict(request.view_args or {})
+    links = []
+    for code, locale in LOCALES.items():
+        if request.endpoint and "locale" in args:
+            href = url_for(request.endpoint, **{**args, "locale": code})
+        else:
+            href = url_for("public.home", locale=code)
+        links.append((locale, href, code == current))
+    return links
+
+
+def init_app(app) -> None:
+    app.url_map.converters["locale"] = LocaleConverter
+
+    @app.url_defaults
+    def _keep_locale(endpoint, values):
+        if "locale" not in values and app.url_map.is_endpoint_expecting(endpoint, "locale"):
+            values["locale"] = getattr(g, "locale", None) or select_locale()
+
+    @app.before_request
+    def _remember_locale():
+        g.locale = select_locale()
+
+    @app.context_processor
+    def _locale_context():
+        return {"current_locale": current_locale(), "switcher_links": switcher_links}

@@ -1,0 +1,104 @@
+"""The organisation's profile from content/site.yaml: loading, placeholders and checks."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+PLACEHOLDER = re.compile(r"^\[TO SUPPLY:[^\]]*\]$")
+
+
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and bool(PLACEHOLDER.match(value.strip()))
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    da_phone: str
+    da_email: str
+    opening_hours: str
+    areas_served: tuple[str, ...]
+    urgent_timescale: str
+    standard_timescale: str
+    exit_destination: str
+    digest: str = field(compare=False)
+    raw: dict = field(compare=False, repr=False)
+
+
+class ContentError(ValueError):
+    pass
+
+
+def _get(data: dict, dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ContentError(f"site.yaml: {dotted} is missing")
+        value = value[part]
+    return value
+
+
+def load_profile(content_dir: Path) -> SiteProfile:
+    path = Path(content_dir) / "site.yaml"
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    profile = SiteProfile(
+        name=str(_get(data, "organisation.name")),
+        da_phone=str(_get(data, "organisation.da_team.phone")),
+        da_email=str(_get(data, "organisation.da_team.email")),
+        opening_hours=str(_get(data, "organisation.da_team.opening_hours")),
+        areas_served=tuple(str(a) for a in _get(data, "organisation.areas_served")),
+        urgent_timescale=str(_get(data, "response_timescales.urgent")),
+        standard_timescale=str(_get(data, "response_timescales.standard")),
+        exit_destination=str(data.get("exit_destination") or "https://www.bbc.co.uk/weather"),
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        raw=data,
+    )
+    return profile
+
+
+def placeholders(data: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of every value still waiting for the organisation."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += placeholders(value, f"{prefix}{key}.")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += placeholders(value, f"{prefix}{index}.")
+    elif is_placeholder(data):
+        found.append(prefix.rstrip("."))
+    return found
+
+
+def problems(profile: SiteProfile) -> list[str]:
+    """What is wrong with the profile whatever the environment."""
+    found = []
+    if not profile.name.strip():
+        found.append("organisation.name is empty")
+    parts = urlsplit(profile.exit_destination)
+    if parts.scheme != "https" or not parts.netloc:
+        found.append("exit_destination must be an https:// address on another site")
+    if not profile.areas_served:
+        found.append("organisation.areas_served lists no area")
+    return found
+
+
+def check(content_dir: Path, production: bool) -> tuple[bool, list[str]]:
+    """(passes, report lines). Placeholders are reported always and fail only in production."""
+    try:
+        profile = load_profile(content_dir)
+    except (OSError, yaml.YAMLError, ContentError) as error:
+        return False, [f"error: {error}"]
+    lines = [f"error: {problem}" for problem in problems(profile)]
+    waiting = placeholders(profile.raw)
+    severity = "error" if production else "placeholder"
+    lines += [f"{severity}: site.yaml {path} awaits the organisation" for path in waiting]
+    passes = not problems(profile) and not (production and waiting)
+    return passes, lines

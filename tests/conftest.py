@@ -1,0 +1,79 @@
+"""Fixtures shared by unit and browser tests.
+
+HAVEN_TEST_DATABASE picks the engine: "sqlite" (default, a file per run) or a PostgreSQL URL
+(`make test-postgres` starts a throwaway cluster and passes its URL).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from haven import create_app
+from haven.db import make_engine
+from haven.migrations import upgrade
+from haven.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+
+
+def _reset_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    choice = os.environ.get("HAVEN_TEST_DATABASE", "sqlite")
+    if choice == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'haven-test.sqlite3'}"
+    else:
+        url = choice
+    _reset_schema(url)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def test_config(database_url, tmp_path_factory) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "CONTENT_DIR": CONTENT_DIR,
+    }
+
+
+def _empty_tables(app) -> None:
+    from haven import db
+
+    with app.app_context():
+        with db.engine().begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(test_config):
+    app = create_app(dict(test_config))
+    yield app
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+

@@ -1,0 +1,72 @@
+"""Safety headers on every response: every route in the URL map, errors included."""
+from __future__ import annotations
+
+import pytest
+
+from haven import create_app
+
+SAMPLE_ARGS = {"locale": "en", "slug": "privacy", "filename": "css/haven.css"}
+
+
+def every_url(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods:
+            yield rule.endpoint, rule.build({k: SAMPLE_ARGS[k] for k in rule.arguments})[1]
+
+
+def assert_safety_headers(response):
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'",
+                      "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                      "form-action 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    for feature in ("geolocation=()", "camera=()", "microphone=()"):
+        assert feature in headers["Permissions-Policy"]
+    assert headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+
+
+def test_every_route_sends_the_safety_headers_and_no_cookie(app, client):
+    urls = dict(every_url(app))
+    assert {"public.home", "public.page", "public.exit_site", "public.root", "static"} <= set(urls)
+    for endpoint, url in urls.items():
+        response = client.get(url)
+        assert response.status_code < 400, url
+        assert_safety_headers(response)
+        if endpoint != "public.exit_site":
+            assert not response.headers.getlist("Set-Cookie"), f"{url} set a cookie"
+            assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_error_responses_send_the_safety_headers(client):
+    assert_safety_headers(client.get("/en/no-such-page"))
+    assert_safety_headers(client.post("/en/"))
+
+
+def test_production_adds_hsts_and_secure_cookies(monkeypatch, test_config):
+    monkeypatch.setenv("HAVEN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", test_config["DATABASE_URL"])
+    app = create_app({"INSTANCE_PATH": test_config["INSTANCE_PATH"]})
+    client = app.test_client()
+    response = client.get("/en/", base_url="https://haven.example")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    exit_cookie = client.get("/exit", base_url="https://haven.example").headers["Set-Cookie"]
+    assert "Secure" in exit_cookie and "HttpOnly" in exit_cookie and "SameSite=Lax" in exit_cookie
+    assert "Expires=Thu, 01 Jan 1970" in exit_cookie
+    # Plain HTTP is sent to HTTPS in production.
+    plain = client.get("/en/", base_url="http://haven.example")
+    assert plain.status_code in (301, 302)
+    assert plain.headers["Location"] == "https://haven.example/en/"
+
+
+@pytest.mark.parametrize("path", ["/en/", "/ar/privacy", "/exit", "/static/js/exit.js"])
+def test_no_response_can_be_cached(client, path):
+    assert client.get(path).headers["Cache-Control"] == "no-store"

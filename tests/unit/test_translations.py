@@ -1,0 +1,65 @@
+"""Every string is translated in every locale, and no catalog lags behind the source."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from haven.i18n import LOCALES
+from tests.helpers import ROOT
+
+TRANSLATED = [code for code in LOCALES if code != "en"]  # English is the source language
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def catalog(locale: str):
+    path = ROOT / "site" / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@pytest.fixture(scope="module")
+def source_messages(tmp_path_factory) -> set[str]:
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
+                    "babel.cfg", "-k", "_l", "--no-location", "-o", str(pot), "."],
+                   cwd=ROOT, check=True)
+    with pot.open("rb") as handle:
+        return {message.id for message in read_po(handle) if message.id}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_catalog_has_every_source_string_and_nothing_stale(locale, source_messages):
+    ids = {message.id for message in catalog(locale) if message.id}
+    assert not source_messages - ids, f"run `make translations`: {locale} lacks new strings"
+    assert not ids - source_messages, f"run `make translations`: {locale} has strings no longer used"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_every_message_is_translated_and_none_is_fuzzy(locale):
+    problems = []
+    for message in catalog(locale):
+        if not message.id:
+            continue
+        if not message.string:
+            problems.append(f"untranslated: {message.id!r}")
+        elif message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        elif message.string == message.id and len(message.id) > 12:
+            problems.append(f"left in English: {message.id!r}")
+        elif sorted(PLACEHOLDER.findall(message.string)) != sorted(PLACEHOLDER.findall(message.id)):
+            problems.append(f"placeholders differ: {message.id!r}")
+    assert problems == []
+
+
+def test_translation_review_status_is_recorded_for_every_locale():
+    import yaml
+
+    status = yaml.safe_load((ROOT / "content" / "translations.yaml").read_text())
+    assert set(status["locales"]) == set(TRANSLATED)
+    for entry in status["locales"].values():
+        assert entry["status"] in ("awaiting review", "reviewed")
