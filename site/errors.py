@@ -1,6 +1,8 @@
 """Translated error pages. Each carries the emergency numbers and never a stack trace."""
 from __future__ import annotations
 
+import traceback
+
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -35,8 +37,10 @@ def init_app(app) -> None:
         return render_error(error.code or 500)
 
     def _unexpected(error: Exception):
-        # Logged with its traceback for the operator; the person sees only the friendly page.
-        app.logger.error("unhandled %s", type(error).__name__, exc_info=error)
+        # The operator gets the exception's type and where it was raised, never its message: a
+        # database error's message carries the values of the row, which may be a person's.
+        where = "".join(traceback.format_tb(error.__traceback__))
+        app.logger.error("unhandled %s\n%s", type(error), where)
         return render_error(500)
 
     for code in ERROR_TEXTS:

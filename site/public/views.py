@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ..i18n import DEFAULT_LOCALE, LOCALES
 from ..security.headers import send_no_referrer
+from .cache import cached_page
 from .pages import PAGES
 
 bp = Blueprint("public", __name__)
@@ -19,11 +20,13 @@ def root():
 
 
 @bp.get("/<locale:locale>/")
+@cached_page
 def home(locale):
     return render_template("public/home.html")
 
 
 @bp.get("/<locale:locale>/<slug>")
+@cached_page
 def page(locale, slug):
     if slug not in PAGES:
         abort(404)

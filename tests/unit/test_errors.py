@@ -19,7 +19,8 @@ def app(app):
 
     @probe.get("/<locale:locale>/_probe/crash")
     def crash(locale):
-        raise RuntimeError("secret detail that must not reach the person")
+        detail = " ".join(["secret detail", "that must not reach the person"])
+        raise RuntimeError(detail)
 
     @probe.post("/<locale:locale>/_probe/upload")
     def upload(locale):
@@ -65,3 +66,10 @@ def test_a_request_body_over_the_limit_is_refused_with_413(app, client):
 def test_wrong_method_is_405(client):
     assert client.post("/en/").status_code == 405
     assert client.delete("/exit").status_code == 405
+
+
+def test_the_log_says_where_it_failed_but_not_the_message(client, caplog):
+    client.get("/en/_probe/crash")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "test_errors.py" in logged
+    assert "secret detail" not in logged

@@ -70,3 +70,16 @@ def test_production_adds_hsts_and_secure_cookies(monkeypatch, test_config):
 @pytest.mark.parametrize("path", ["/en/", "/ar/privacy", "/exit", "/static/js/exit.js"])
 def test_no_response_can_be_cached(client, path):
     assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_is_httponly_lax_and_ends_with_the_browser(app):
+    from flask import session
+
+    @app.get("/_probe/session")
+    def remember():
+        session["seen"] = True
+        return "ok"
+
+    cookie = app.test_client().get("/_probe/session").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires" not in cookie and "Max-Age" not in cookie

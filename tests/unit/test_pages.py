@@ -128,3 +128,20 @@ def test_unknown_language_or_page_is_a_translated_404(client):
     response = client.get("/pl/no-such-page")
     assert response.status_code == 404
     assert soup(response).find("html")["lang"] == "pl"
+
+
+def test_public_pages_are_rendered_once_per_process_and_errors_are_not_kept(app, client):
+    first = client.get("/ro/privacy").get_data()
+    assert client.get("/ro/privacy").get_data() == first
+    client.get("/ro/no-such-page")
+    cache = app.extensions["haven_page_cache"]
+    assert "/ro/privacy" in cache and "/ro/no-such-page" not in cache
+    # The cached page is the page: change what it would render and the cache still answers.
+    cache["/ro/privacy"] = "cached copy"
+    assert client.get("/ro/privacy").get_data(as_text=True) == "cached copy"
+
+
+def test_debug_mode_renders_every_time(app, client):
+    app.debug = True
+    client.get("/en/")
+    assert "/en/" not in app.extensions.get("haven_page_cache", {})

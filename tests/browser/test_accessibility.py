@@ -1,0 +1,119 @@
+"""WCAG 2.2 AA in real Chromium: axe-core on every public page in every language at desktop and
+phone widths, no sideways scrolling at 320 px or 200% zoom, keyboard order, right-to-left layout."""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from haven.i18n import LOCALES
+from tests.helpers import public_paths
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WIDTHS = {"desktop": 1280, "phone": 320}
+PAGES = [path for locale in LOCALES for path in public_paths(locale)]
+PAGES += [f"/{locale}/no-such-page" for locale in LOCALES]  # the error page people may land on
+
+axe = Axe()
+
+
+@pytest.fixture(scope="module")
+def pages_by_width(browser, live_server):
+    """One browser tab per width, reused across the many pages, so the sweep stays quick."""
+    contexts, tabs = [], {}
+    for name, width in WIDTHS.items():
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        context.route("**/*", lambda route: route.continue_()
+                      if route.request.url.startswith(live_server) else route.abort())
+        contexts.append(context)
+        tabs[name] = context.new_page()
+    yield tabs
+    for context in contexts:
+        context.close()
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_no_accessibility_violations_and_no_sideways_scrolling(pages_by_width, live_server, path, width):
+    page = pages_by_width[width]
+    page.goto(live_server + path)
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+    assert overflow(page) <= 0, "the page scrolls sideways"
+    button = page.locator("a.exit-button").bounding_box()
+    assert button and button["x"] >= 0 and button["x"] + button["width"] <= WIDTHS[width]
+
+
+@pytest.mark.parametrize("locale", ["en", "pa", "ar"])
+def test_200_percent_zoom_keeps_everything_in_view(open_context, live_server, locale):
+    # 200% zoom of a 1280 px window gives the page 640 CSS pixels at twice the density.
+    page = open_context(viewport={"width": 640, "height": 400}, device_scale_factor=2).new_page()
+    for path in public_paths(locale):
+        page.goto(live_server + path)
+        assert overflow(page) <= 0, path
+    # The exit stays in reach while reading further down.
+    page.mouse.wheel(0, 2000)
+    expect(page.locator("a.exit-button")).to_be_in_viewport()
+
+
+def test_keyboard_order_exit_first_then_skip_to_content(page, live_server):
+    page.goto(f"{live_server}/en/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Exit this page")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to main content")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # From the skip link, the next stop is inside the main content, past the header.
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_right_to_left_pages_mirror_and_keep_phone_numbers_left_to_right(open_context, live_server):
+    page = open_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server}/ar/")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    exit_box = page.locator("a.exit-button").bounding_box()
+    brand_box = page.locator(".brand-name").bounding_box()
+    assert exit_box["x"] < 640 < brand_box["x"], "exit on the left, name on the right in Arabic"
+    for phone in page.locator("a.phone").all():
+        assert phone.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    helpline = page.locator(".helpline-number a.phone")
+    expect(helpline).to_have_text("0808 2000 247")
+    page.goto(f"{live_server}/en/")
+    exit_box = page.locator("a.exit-button").bounding_box()
+    assert exit_box["x"] > 640, "exit on the right in English"
+
+
+@pytest.mark.parametrize("name, path, width", [
+    ("home-desktop", "/en/", 1280),
+    ("home-320", "/en/", 320),
+    ("home-arabic-desktop", "/ar/", 1280),
+    ("home-arabic-320", "/ar/", 320),
+    ("page-punjabi-320", "/pa/help-for-myself", 320),
+    ("error-urdu-320", "/ur/no-such-page", 320),
+])
+def test_screenshots_for_people_to_look_at(open_context, live_server, artifacts, name, path, width):
+    page = open_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(live_server + path)
+    expect(page.locator("h1")).to_be_visible()
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    assert (artifacts / f"{name}.png").stat().st_size > 5000
+
+
+def test_the_axe_check_does_find_violations(pages_by_width, live_server):
+    """Guards the sweep above against passing because axe never ran."""
+    page = pages_by_width["desktop"]
+    page.goto(f"{live_server}/en/")
+    page.evaluate("""() => {
+        const img = document.createElement('img');
+        img.src = '/static/missing.png';
+        document.querySelector('main').appendChild(img);
+    }""")
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count >= 1
