@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 from . import db as database
 from . import migrations
 from .services import audit
-from .services.content import check, load_profile
+from .services.content import load_profile
+from .services.content_check import check
 
 db_cli = AppGroup("db", help="The database schema.")
 content_cli = AppGroup("content", help="The organisation's content in content/.")

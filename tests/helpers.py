@@ -4,9 +4,9 @@ from __future__ import annotations
 
 def public_paths(locale: str) -> list[str]:
     """Every public page in one locale: the pages a resident can reach."""
-    from haven.public.pages import PAGES
+    from haven.services.pages import SLUGS
 
-    return [f"/{locale}/"] + [f"/{locale}/{slug}" for slug in PAGES]
+    return [f"/{locale}/"] + [f"/{locale}/{slug}" for slug in SLUGS]
 
 from pathlib import Path
 

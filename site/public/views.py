@@ -1,13 +1,29 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 
-from ..i18n import DEFAULT_LOCALE, LOCALES
+from ..i18n import DEFAULT_LOCALE, LOCALES, select_locale
 from ..security.headers import send_no_referrer
+from ..services.pages import load_page, menu
 from .cache import cached_page
-from .pages import PAGES
 
 bp = Blueprint("public", __name__)
+
+MENU_TITLES = {
+    "help": _l("Getting help"),
+    "understand": _l("Understanding abuse and staying safe"),
+    "about": _l("About us and this site"),
+}
+
+
+@bp.app_context_processor
+def _page_menu():
+    def page_menu():
+        return menu(current_app.config["CONTENT_DIR"], select_locale(),
+                    current_app.extensions["haven_profile"])
+
+    return {"page_menu": page_menu, "MENU_TITLES": MENU_TITLES}
 
 
 @bp.get("/")
@@ -28,9 +44,11 @@ def home(locale):
 @bp.get("/<locale:locale>/<slug>")
 @cached_page
 def page(locale, slug):
-    if slug not in PAGES:
+    found = load_page(current_app.config["CONTENT_DIR"], locale, slug,
+                      current_app.extensions["haven_profile"])
+    if found is None:
         abort(404)
-    return render_template("public/page.html", page=PAGES[slug], slug=slug)
+    return render_template("public/page.html", page=found)
 
 
 @bp.get("/exit")

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import yaml
 
 PLACEHOLDER = re.compile(r"^\[TO SUPPLY:[^\]]*\]$")
+# The same marker inside running text (a page), where it ends at the first "]".
+INLINE_PLACEHOLDER = re.compile(r"\[TO SUPPLY:[^\]<]*\]")
 
 
 def is_placeholder(value: Any) -> bool:
@@ -88,17 +90,3 @@ def problems(profile: SiteProfile) -> list[str]:
     if not profile.areas_served:
         found.append("organisation.areas_served lists no area")
     return found
-
-
-def check(content_dir: Path, production: bool) -> tuple[bool, list[str]]:
-    """(passes, report lines). Placeholders are reported always and fail only in production."""
-    try:
-        profile = load_profile(content_dir)
-    except (OSError, yaml.YAMLError, ContentError) as error:
-        return False, [f"error: {error}"]
-    lines = [f"error: {problem}" for problem in problems(profile)]
-    waiting = placeholders(profile.raw)
-    severity = "error" if production else "placeholder"
-    lines += [f"{severity}: site.yaml {path} awaits the organisation" for path in waiting]
-    passes = not problems(profile) and not (production and waiting)
-    return passes, lines

@@ -95,7 +95,12 @@ def test_right_to_left_pages_mirror_and_keep_phone_numbers_left_to_right(open_co
     ("home-320", "/en/", 320),
     ("home-arabic-desktop", "/ar/", 1280),
     ("home-arabic-320", "/ar/", 320),
+    ("page-english-desktop", "/en/how-we-can-help", 1280),
+    ("page-polish-320", "/pl/moving-home", 320),
+    ("page-romanian-320", "/ro/what-happens-next", 320),
     ("page-punjabi-320", "/pa/help-for-myself", 320),
+    ("page-urdu-320", "/ur/cover-your-tracks", 320),
+    ("page-arabic-desktop", "/ar/staying-safe-at-home", 1280),
     ("error-urdu-320", "/ur/no-such-page", 320),
 ])
 def test_screenshots_for_people_to_look_at(open_context, live_server, artifacts, name, path, width):

@@ -6,7 +6,8 @@ import shutil
 import pytest
 import yaml
 
-from haven.services.content import check, load_profile, placeholders
+from haven.services.content import INLINE_PLACEHOLDER, load_profile, placeholders
+from haven.services.content_check import check
 from tests.helpers import CONTENT_DIR
 
 
@@ -24,6 +25,8 @@ def fill_placeholders(content_dir):
     data["organisation"]["areas_served"] = ["Walsall"]
     data["response_timescales"] = {"urgent": "the same working day", "standard": "3 working days"}
     path.write_text(yaml.safe_dump(data))
+    for page in content_dir.glob("pages/*/*.md"):
+        page.write_text(INLINE_PLACEHOLDER.sub("a detail the organisation supplied", page.read_text()))
 
 
 def test_shipped_profile_lists_what_the_organisation_must_supply():

@@ -1,0 +1,43 @@
+"""The one HTML policy: everything rendered from Markdown passes through clean() before it is shown.
+
+It keeps the formatting a page needs and nothing that runs, loads or tracks: no script, style,
+image, frame or event handler, and only http(s), mailto and tel links. Links that leave the site
+get rel="noreferrer"; phone links read left-to-right inside Urdu and Arabic.
+"""
+from __future__ import annotations
+
+from functools import partial
+from urllib.parse import urlsplit
+
+from bleach.linkifier import LinkifyFilter
+from bleach.sanitizer import Cleaner
+
+ALLOWED_TAGS = frozenset({
+    "p", "h2", "h3", "h4", "ul", "ol", "li", "a", "strong", "em", "blockquote", "br", "hr", "code",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
+
+
+def _mark_links(attrs, new=False):
+    href = attrs.get((None, "href"), "")
+    if href.startswith("tel:"):
+        attrs[(None, "dir")] = "ltr"
+        attrs[(None, "class")] = "phone"
+    elif urlsplit(href).netloc:
+        attrs[(None, "rel")] = "noreferrer"
+    return attrs
+
+
+_cleaner = Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_mark_links], parse_email=False, skip_tags={"code"})],
+)
+
+
+def clean(html: str) -> str:
+    return _cleaner.clean(html)
