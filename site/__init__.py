@@ -9,8 +9,9 @@ from flask import Flask
 
 from . import cli, db, errors, i18n
 from . import config as config_module
-from .extensions import babel, csrf
+from .extensions import babel, csrf, limiter
 from .security import headers
+from .security.crypto import Keyring
 from .services.content import load_profile
 
 
@@ -28,10 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config)
 
     app.extensions["haven_profile"] = load_profile(app.config["CONTENT_DIR"])
+    app.extensions["haven_keyring"] = Keyring.parse(app.config["DATA_KEYS"])
 
     db.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

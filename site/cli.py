@@ -7,11 +7,14 @@ from flask.cli import AppGroup
 
 from . import db as database
 from . import migrations
-from .services import audit
+from .security.crypto import new_key_entry
+from .services import audit, notify, referrals
 from .services.content import load_profile
 from .services.content_check import check
 
 db_cli = AppGroup("db", help="The database schema.")
+keys_cli = AppGroup("keys", help="The keys that encrypt personal data at rest.")
+referrals_cli = AppGroup("referrals", help="Referrals and their staff notices.")
 content_cli = AppGroup("content", help="The organisation's content in content/.")
 
 
@@ -55,6 +58,34 @@ def content_load():
     click.echo("content: loaded")
 
 
+@keys_cli.command("new")
+@click.argument("key_id")
+def keys_new(key_id):
+    """Print a new key entry. Put it first in HAVEN_DATA_KEYS, keep the old ones after it, then rotate."""
+    click.echo(new_key_entry(key_id))
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Re-encrypt every stored value under the newest key in HAVEN_DATA_KEYS."""
+    keyring = current_app.extensions["haven_keyring"]
+    changed = referrals.rotate(database.session(), keyring)
+    audit.record(database.session(), actor="cli", action="keys.rotated", detail=f"{changed} rows")
+    database.session().commit()
+    click.echo(f"keys: {changed} referrals re-encrypted under {keyring.newest_id}")
+
+
+@referrals_cli.command("send-notices")
+def referrals_send_notices():
+    """Retry the staff notices that could not be sent."""
+    sent, failed = notify.send_pending(database.session(), current_app.config)
+    click.echo(f"notices: {sent} sent, {failed} still failing")
+    if failed:
+        raise SystemExit(1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(referrals_cli)

@@ -9,6 +9,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .security.crypto import KeyConfigError, Keyring, development_keys
+
 ENVIRONMENTS = ("development", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +48,20 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     if not database_url:
         database_url = f"sqlite:///{instance_path / 'haven.sqlite3'}"
 
+    data_keys = env.get("HAVEN_DATA_KEYS", "")
+    if production and not data_keys:
+        raise ConfigError("HAVEN_DATA_KEYS must be set in production (see `flask --app haven keys new`)")
+    if not data_keys:
+        data_keys = development_keys(instance_path)
+    try:
+        Keyring.parse(data_keys)
+    except KeyConfigError as error:
+        raise ConfigError(str(error)) from None
+
+    inbox_email = env.get("HAVEN_STAFF_INBOX_EMAIL", "")
+    if production and not inbox_email:
+        raise ConfigError("HAVEN_STAFF_INBOX_EMAIL must be set in production (new referrals are announced there)")
+
     return {
         "HAVEN_ENV": haven_env,
         "PRODUCTION": production,
@@ -61,6 +77,20 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # A form may stay open for a long time while someone waits for a safe moment to send it.
         "WTF_CSRF_TIME_LIMIT": None,
+        "DATA_KEYS": data_keys,
+        # Where the no-personal-data notice of each new referral goes, and how.
+        "STAFF_INBOX_EMAIL": inbox_email or "da-team@localhost",
+        "MAIL_FROM": env.get("HAVEN_MAIL_FROM", "haven@localhost"),
+        "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_TIMEOUT": 5,
+        # The address staff use, for the link in the notice (no personal data in it).
+        "PUBLIC_URL": env.get("HAVEN_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Flask-Limiter: memory for one process; a redis:// URL when several processes serve.
+        "RATELIMIT_STORAGE_URI": env.get("HAVEN_RATELIMIT_STORAGE_URI", "memory://"),
+        "REFERRAL_LIMITS": env.get("HAVEN_REFERRAL_LIMITS", "5 per 10 minutes;20 per day"),
+        # A person needs longer than this to fill in the form; a script does not.
+        "MIN_FILL_SECONDS": int(env.get("HAVEN_MIN_FILL_SECONDS", "3")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

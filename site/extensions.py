@@ -2,8 +2,21 @@
 
 Talisman is not here: it keeps its settings on the instance, so each app gets its own (security/headers.py).
 """
+import hashlib
+import hmac
+
+from flask import current_app, request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
+
+
+def client_key() -> str:
+    """The client address as an HMAC: enough to count requests, useless to identify anyone."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+
 
 babel = Babel()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=client_key, default_limits=[])

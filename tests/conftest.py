@@ -49,6 +49,13 @@ def test_config(database_url, tmp_path_factory) -> dict:
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "CONTENT_DIR": CONTENT_DIR,
+        # Tests send forms at machine speed and many times over; the tests of these two rules
+        # set them back.
+        "MIN_FILL_SECONDS": 0,
+        "REFERRAL_LIMITS": "10000 per minute",
+        # Nothing listens here unless a test starts its SMTP sink.
+        "SMTP_PORT": 1,
+        "SMTP_TIMEOUT": 1,
     }
 
 
@@ -77,3 +84,31 @@ def client(app):
 def runner(app):
     return app.test_cli_runner()
 
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that keeps every message it receives, as text."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content.decode("utf-8", "replace"))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    sink.port = port
+    yield sink
+    controller.stop()

@@ -102,6 +102,11 @@ def test_right_to_left_pages_mirror_and_keep_phone_numbers_left_to_right(open_co
     ("page-urdu-320", "/ur/cover-your-tracks", 320),
     ("page-arabic-desktop", "/ar/staying-safe-at-home", 1280),
     ("error-urdu-320", "/ur/no-such-page", 320),
+    ("interruption-urdu-320", "/ur/ask-for-help", 320),
+    ("form-english-desktop", "/en/ask-for-help/form", 1280),
+    ("form-arabic-320", "/ar/ask-for-help/form", 320),
+    ("concern-romanian-320", "/ro/tell-us-about-someone", 320),
+    ("sent-polish-320", "/pl/ask-for-help/sent", 320),
 ])
 def test_screenshots_for_people_to_look_at(open_context, live_server, artifacts, name, path, width):
     page = open_context(viewport={"width": width, "height": 900}).new_page()

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from haven import config
+from haven.security.crypto import new_key_entry
 
 
 def test_development_defaults_need_no_settings(tmp_path):
@@ -25,10 +26,25 @@ def test_development_secret_is_generated_once_and_kept_private(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+PRODUCTION = {"HAVEN_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x/y",
+              "HAVEN_DATA_KEYS": new_key_entry("k1"), "HAVEN_STAFF_INBOX_EMAIL": "team@example.org"}
+
+
+def without(key, **changes):
+    return {**{k: v for k, v in PRODUCTION.items() if k != key}, **changes}
+
+
+def test_production_starts_with_every_setting(tmp_path):
+    assert config.load(tmp_path, environ=PRODUCTION)["PRODUCTION"] is True
+
+
 @pytest.mark.parametrize("environ, reason", [
-    ({"HAVEN_ENV": "production", "DATABASE_URL": "postgresql://x/y"}, "SECRET_KEY"),
-    ({"HAVEN_ENV": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://x/y"}, "SECRET_KEY"),
-    ({"HAVEN_ENV": "production", "SECRET_KEY": "k" * 40}, "DATABASE_URL"),
+    (without("SECRET_KEY"), "SECRET_KEY"),
+    (without("SECRET_KEY", SECRET_KEY="short"), "SECRET_KEY"),
+    (without("DATABASE_URL"), "DATABASE_URL"),
+    (without("HAVEN_DATA_KEYS"), "HAVEN_DATA_KEYS"),
+    (without("HAVEN_DATA_KEYS", HAVEN_DATA_KEYS="k1:tooshort"), "32 bytes"),
+    (without("HAVEN_STAFF_INBOX_EMAIL"), "HAVEN_STAFF_INBOX_EMAIL"),
     ({"HAVEN_ENV": "staging"}, "HAVEN_ENV"),
 ])
 def test_production_refuses_bad_settings(tmp_path, environ, reason):

@@ -1,0 +1,228 @@
+"""The self-referral and concern forms: validation in the form layer, messages translated."""
+from __future__ import annotations
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class HavenForm(FlaskForm):
+    class Meta:
+        # Spaces around a one-line answer are never meaningful; strip them before any validator
+        # sees them. Free text (textareas) is kept exactly as the person wrote it.
+        def bind_field(self, form, unbound_field, options):
+            if unbound_field.field_class is StringField:
+                options["filters"] = [*options.get("filters", ()), _strip]
+            return unbound_field.bind(form=form, **options)
+
+
+def options(*pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+YES_NO = options(("yes", _l("Yes")), ("no", _l("No")))
+YES_NO_NOT_SURE = [*YES_NO, *options(("not_sure", _l("Not sure")))]
+METHODS = options(
+    ("call", _l("Phone call")),
+    ("text", _l("Text message")),
+    ("email", _l("Email")),
+    ("home", _l("Face to face at home")),
+    ("office", _l("Face to face at one of our offices")),
+)
+ABUSE_KINDS = options(
+    ("physical", _l("Physical")),
+    ("emotional", _l("Emotional or psychological")),
+    ("sexual", _l("Sexual")),
+    ("financial", _l("Financial or economic")),
+    ("coercive", _l("Coercive control")),
+    ("stalking", _l("Stalking or harassment")),
+    ("online", _l("Online")),
+    ("honour", _l("Honour-based abuse")),
+    ("forced_marriage", _l("Forced marriage")),
+    ("fgm", _l("Female genital mutilation (FGM)")),
+)
+HELP_WANTED = options(
+    ("advice", _l("Advice and information")),
+    ("safer_home", _l("Making my home safer")),
+    ("moving", _l("Talking about moving home")),
+    ("specialist", _l("Referral to a specialist domestic abuse service or an IDVA")),
+    ("tenancy_money", _l("Help with my tenancy or money")),
+    ("other", _l("Something else")),
+)
+ACCESS_NEEDS = options(
+    ("bsl", _l("British Sign Language (BSL)")),
+    ("large_print", _l("Large print")),
+    ("disability", _l("A disability we should take into account")),
+)
+PHONE_METHODS = {"call", "text"}
+
+
+def uk_phone(form, field):
+    """Any UK format people write; stored as +44... so staff dial it the same way every time."""
+    if not field.data:
+        return
+    try:
+        number = phonenumbers.parse(field.data, "GB")
+    except phonenumbers.NumberParseException:
+        number = None
+    # "Possible" checks the length and shape of a UK number without rejecting new or reserved ranges.
+    possible = number is not None and phonenumbers.is_possible_number_with_reason(number) == \
+        phonenumbers.ValidationResult.IS_POSSIBLE
+    if not possible or number.country_code != 44:
+        raise ValidationError(_l("Enter a UK phone number, like 07700 900 982 or 0121 496 0000"))
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def not_blank(form, field):
+    if not (field.data or "").strip():
+        raise ValidationError(_l("Tell us what worries you"))
+
+
+class SafetyFields(HavenForm):
+    """What both forms share: the one-time token, the start time and the trap for scripts."""
+
+    token = HiddenField()
+    started = HiddenField()
+    # People never see this field; scripts fill in every field they find.
+    website = StringField(_l("Leave this empty"), [Optional(), Length(max=200)])
+
+
+class ContactFields:
+    phone = StringField(_l("A safe phone number"), [Optional(), Length(max=40), uk_phone],
+                        render_kw={"autocomplete": "off", "inputmode": "tel", "dir": "ltr"})
+    email = StringField(
+        _l("A safe email address"),
+        [Optional(), Length(max=254),
+         Email(message=_l("Enter an email address, like name@example.com"), check_deliverability=False)],
+        description=_l("Only give an address that nobody else can read. Someone who knows your "
+                       "password, or shares your device, could see our emails."),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "dir": "ltr"})
+
+    def check_contact_details(self, methods) -> bool:
+        ok = True
+        if methods & PHONE_METHODS and not self.phone.data and not self.phone.errors:
+            self.phone.errors = [*self.phone.errors, _l("Enter a safe phone number, or choose another way to contact you")]
+            ok = False
+        if "email" in methods and not self.email.data and not self.email.errors:
+            self.email.errors = [*self.email.errors, _l("Enter a safe email address, or choose another way to contact you")]
+            ok = False
+        return ok
+
+
+class SelfReferralForm(ContactFields, SafetyFields):
+    name = StringField(_l("What should we call you? (optional)"), [Optional(), Length(max=100)],
+                       description=_l("Any name you like. It does not have to be your real name."),
+                       render_kw={"autocomplete": "off"})
+    tenant = RadioField(_l("Are you one of our tenants? (optional)"), choices=YES_NO_NOT_SURE,
+                        validators=[Optional()])
+    address = TextAreaField(_l("Your address or tenancy reference (optional)"),
+                            [Optional(), Length(max=300)], render_kw={"autocomplete": "off", "rows": 3})
+
+    preferred = RadioField(_l("How should we contact you first?"), choices=METHODS,
+                           validators=[InputRequired(message=_l("Choose how we should contact you first"))])
+    also_ok = CheckboxesField(_l("Other ways that are also safe (optional)"), choices=METHODS,
+                              validators=[Optional()])
+    voicemail = RadioField(_l("May we leave a voicemail? (optional)"), choices=YES_NO, validators=[Optional()])
+    someone_else = StringField(_l("If someone else answers, what should we say? (optional)"),
+                               [Optional(), Length(max=200)],
+                               description=_l("For example a code word, or a reason for calling that will not raise questions."),
+                               render_kw={"autocomplete": "off"})
+    safe_times = StringField(_l("Safe days and times to contact you (optional)"), [Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "off"})
+
+    language = StringField(_l("Which language would you like us to use? (optional)"),
+                           [Optional(), Length(max=60)])
+    interpreter = RadioField(_l("Do you need an interpreter? (optional)"), choices=YES_NO, validators=[Optional()])
+    access_needs = CheckboxesField(_l("Communication or access needs (optional)"), choices=ACCESS_NEEDS,
+                                   validators=[Optional()])
+    access_other = StringField(_l("Anything else about your needs (optional)"), [Optional(), Length(max=300)])
+
+    danger_now = RadioField(_l("Are you in danger now? (optional)"), choices=YES_NO, validators=[Optional()])
+    lives_with = RadioField(_l("Does the person harming you live with you? (optional)"),
+                            choices=[*YES_NO, *options(("prefer_not", _l("I prefer not to say")))], validators=[Optional()])
+    children_in_home = RadioField(_l("Do children live in your home? (optional)"), choices=YES_NO,
+                                  validators=[Optional()])
+    children_at_risk = RadioField(_l("Do you think any children are at risk of harm? (optional)"),
+                                  choices=YES_NO_NOT_SURE, validators=[Optional()])
+    abuse_kinds = CheckboxesField(_l("What kinds of abuse are happening? (optional)"), choices=ABUSE_KINDS,
+                                  validators=[Optional()], description=_l("Choose all that apply."))
+    help_wanted = CheckboxesField(_l("What help would you like? (optional)"), choices=HELP_WANTED,
+                                  validators=[Optional()], description=_l("Choose all that apply."))
+    help_other = StringField(_l("Tell us about the other help you would like (optional)"),
+                             [Optional(), Length(max=300)])
+    message = TextAreaField(_l("Anything else you want to tell us (optional)"),
+                            [Optional(), Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
+                            render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
+    consent = BooleanField(_l("I agree to you contacting me in the ways I chose"),
+                           [InputRequired(message=_l("Tick the box to agree that we may contact you"))])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        methods = {self.preferred.data, *(self.also_ok.data or [])} - {None}
+        ok = self.check_contact_details(methods) and ok
+        if "home" in methods and not self.address.data and not self.address.errors:
+            self.address.errors = [*self.address.errors, _l("Enter your address so we can visit you at home, or choose another way")]
+            ok = False
+        return ok
+
+    def answers(self):
+        methods = [self.preferred.data] + [m for m in (self.also_ok.data or []) if m != self.preferred.data]
+        contact = {"methods": methods, "phone": self.phone.data or None, "email": self.email.data or None,
+                   "voicemail": self.voicemail.data, "someone_else": self.someone_else.data or None,
+                   "safe_times": self.safe_times.data or None}
+        details = {name: getattr(self, name).data or None for name in (
+            "tenant", "address", "language", "interpreter", "access_needs", "access_other", "danger_now",
+            "lives_with", "children_in_home", "children_at_risk", "abuse_kinds", "help_wanted", "help_other")}
+        return self.name.data or None, contact, details, self.message.data or None
+
+
+class ConcernForm(ContactFields, SafetyFields):
+    who = StringField(_l("Who are you worried about? (optional)"), [Optional(), Length(max=200)],
+                      description=_l("A name or a description. You can leave this empty."),
+                      render_kw={"autocomplete": "off"})
+    where = StringField(_l("Where do they live, if you know? (optional)"), [Optional(), Length(max=300)],
+                        render_kw={"autocomplete": "off"})
+    worry = TextAreaField(_l("What worries you?"),
+                          [InputRequired(message=_l("Tell us what worries you")), not_blank,
+                           Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
+                          render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
+    danger_now = RadioField(_l("Is anyone in danger now?"), choices=YES_NO_NOT_SURE,
+                            validators=[InputRequired(message=_l("Tell us if anyone is in danger now"))])
+    contact_back = RadioField(
+        _l("May we contact you about this?"),
+        choices=options(("yes", _l("Yes, you may contact me")), ("no", _l("No, I want to stay anonymous"))),
+        validators=[InputRequired(message=_l("Tell us if we may contact you"))])
+    reporter_name = StringField(_l("Your name (optional)"), [Optional(), Length(max=100)],
+                                render_kw={"autocomplete": "off"})
+    method = RadioField(_l("How should we contact you?"), choices=METHODS[:3], validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.contact_back.data == "yes":
+            if not self.method.data:
+                self.method.errors = [*self.method.errors, _l("Choose how we should contact you")]
+                ok = False
+            ok = self.check_contact_details({self.method.data}) and ok
+        return ok
+
+    def answers(self):
+        wants_contact = self.contact_back.data == "yes"
+        contact = {"methods": [self.method.data] if wants_contact else [],
+                   "phone": (self.phone.data or None) if wants_contact else None,
+                   "email": (self.email.data or None) if wants_contact else None}
+        details = {"who": self.who.data or None, "where": self.where.data or None,
+                   "danger_now": self.danger_now.data, "anonymous": not wants_contact}
+        name = (self.reporter_name.data or None) if wants_contact else None
+        return name, contact, details, self.worry.data

@@ -1,0 +1,180 @@
+"""The forms in real Chromium, by keyboard only, with and without JavaScript, in English and Arabic."""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from haven import create_app, db
+from haven.models import Referral
+from haven.services import referrals
+
+pytestmark = pytest.mark.browser
+CANARY = "canary-browser-4be1 Philomena"
+
+
+def tab_to(page, selector: str, limit: int = 250) -> None:
+    """Press Tab until the element is focused: proves it is reachable by keyboard."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def choose(page, selector: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.press("Space")
+
+
+def choose_radio(page, name: str, index: int) -> None:
+    """Radios are one Tab stop per group; the arrow keys move through the group and select."""
+    tab_to(page, f"input[name={name}]")
+    if index == 0:
+        page.keyboard.press("Space")
+    for _ in range(index):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#{name}-{index}")).to_be_checked()
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+@pytest.fixture(scope="module")
+def app_for_checks(test_config):
+    return create_app(dict(test_config))
+
+
+def referral_count(app) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count(Referral.id)))
+
+
+def newest(app):
+    with app.app_context():
+        referral = db.session().scalars(select(Referral).order_by(Referral.id.desc()).limit(1)).one()
+        return referral, referrals.read(app.extensions["haven_keyring"], referral)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_self_referral_by_keyboard_only(page, live_server, app_for_checks, locale):
+    before = referral_count(app_for_checks)
+    page.goto(f"{live_server}/{locale}/help-for-myself")
+    tab_to(page, "a.button[href$='/ask-for-help']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{locale}/ask-for-help")
+    tab_to(page, "a.button[href$='/ask-for-help/form']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{locale}/ask-for-help/form")
+
+    # Send it empty first: the error summary takes focus and links to the first problem.
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert page.title().startswith("Error:") or locale != "en"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#preferred-0")).to_be_focused()
+
+    page.keyboard.press("Space")  # first choice: phone call
+    type_into(page, "#phone", "07700 900 982")
+    type_into(page, "#message", CANARY)
+    choose(page, "#consent")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{locale}/ask-for-help/sent")
+    expect(page.locator("h1")).to_be_visible()
+    assert CANARY not in page.content()
+    assert referral_count(app_for_checks) == before + 1
+    referral, sent = newest(app_for_checks)
+    assert sent.message == CANARY and sent.contact["phone"] == "+447700900982"
+    assert referral.locale == locale
+
+
+def test_concern_without_javascript(no_js_context, live_server, app_for_checks):
+    page = no_js_context.new_page()
+    before = referral_count(app_for_checks)
+    page.goto(f"{live_server}/en/worried-about-someone")
+    page.get_by_role("link", name="Tell us about someone you are worried about").click()
+    page.get_by_label("What worries you?").fill(CANARY)
+    page.get_by_label("Not sure").check()
+    page.get_by_label("No, I want to stay anonymous").check()
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url("**/en/tell-us-about-someone/sent")
+    assert referral_count(app_for_checks) == before + 1
+    _, sent = newest(app_for_checks)
+    assert sent.message == CANARY and sent.details["anonymous"] is True
+
+
+def test_self_referral_without_javascript_keeps_answers_on_error(no_js_context, live_server, app_for_checks):
+    page = no_js_context.new_page()
+    page.goto(f"{live_server}/ar/ask-for-help/form")
+    page.locator("#message").fill(CANARY)
+    page.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#message")).to_have_value(CANARY)
+
+
+def test_a_double_click_on_send_makes_one_referral(page, live_server, app_for_checks):
+    before = referral_count(app_for_checks)
+    page.goto(f"{live_server}/en/ask-for-help/form")
+    page.locator("#preferred-4").check()  # face to face at an office
+    page.locator("#consent").check()
+    page.locator("button[type=submit]").dblclick()
+    page.wait_for_url("**/en/ask-for-help/sent")
+    page.go_back()
+    page.wait_for_load_state()
+    assert referral_count(app_for_checks) == before + 1
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_form_with_errors_is_accessible(open_context, live_server, locale, width):
+    page = open_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{live_server}/{locale}/ask-for-help/form")
+    page.locator("button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_concern_by_keyboard_only(page, live_server, app_for_checks, locale):
+    before = referral_count(app_for_checks)
+    page.goto(f"{live_server}/{locale}/worried-about-someone")
+    tab_to(page, "a.button[href$='/tell-us-about-someone']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{locale}/tell-us-about-someone")
+    type_into(page, "#worry", CANARY)
+    choose_radio(page, "danger_now", 1)
+    choose_radio(page, "contact_back", 0)
+    choose_radio(page, "method", 1)  # a text message
+    type_into(page, "#phone", "0121 496 0000")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{locale}/tell-us-about-someone/sent")
+    assert referral_count(app_for_checks) == before + 1
+    referral, sent = newest(app_for_checks)
+    assert referral.kind == "concern" and referral.priority == "standard"
+    assert sent.contact == {"methods": ["text"], "phone": "+441214960000", "email": None}
+
+
+def test_self_referral_sent_without_javascript(no_js_context, live_server, app_for_checks):
+    page = no_js_context.new_page()
+    before = referral_count(app_for_checks)
+    page.goto(f"{live_server}/en/ask-for-help/form")
+    page.locator("#preferred-2").check()  # email
+    page.locator("#email").fill("safe.address@example.org")
+    page.locator("#children_at_risk-0").check()
+    page.locator("#consent").check()
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/en/ask-for-help/sent")
+    assert referral_count(app_for_checks) == before + 1
+    referral, sent = newest(app_for_checks)
+    assert referral.priority == "urgent" and sent.contact["email"] == "safe.address@example.org"
