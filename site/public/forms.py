@@ -165,7 +165,8 @@ class SelfReferralForm(ContactFields, SafetyFields):
     message = TextAreaField(_l("Anything else you want to tell us (optional)"),
                             [Optional(), Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
                             render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
-    consent = BooleanField(_l("I agree to you contacting me in the ways I chose"),
+    # The label names the organisation; the template fills it in (see self_referral.html).
+    consent = BooleanField(_l("I agree to being contacted in the ways I chose"),
                            [InputRequired(message=_l("Tick the box to agree that we may contact you"))])
 
     def validate(self, extra_validators=None):

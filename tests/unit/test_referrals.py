@@ -237,3 +237,8 @@ def test_a_failing_mail_server_never_loses_the_referral_and_the_notice_is_retrie
     result = runner.invoke(args=["referrals", "send-notices"])
     assert result.exit_code == 0 and "1 sent" in result.output
     assert len(smtp_sink.messages) == 1 and only_referral(app).notice_attempts == 3
+
+
+def test_consent_names_the_organisation(client):
+    html = client.get(FORM).get_data(as_text=True)
+    assert "I agree to whg contacting me in the ways I chose" in html
