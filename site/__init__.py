@@ -41,11 +41,23 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from .public import bp as public_bp
+    from .staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
 
     @app.context_processor
     def _site_profile():
         return {"site": app.extensions["haven_profile"]}
+
+    @app.context_processor
+    def _signed_in_user():
+        from flask import request
+
+        if not request.path.startswith("/staff"):
+            return {}
+        from .access import current_user
+
+        return {"signed_in_user": current_user()}
 
     return app

@@ -8,13 +8,28 @@ from flask.cli import AppGroup
 from . import db as database
 from . import migrations
 from .security.crypto import new_key_entry
-from .services import audit, notify, referrals
+from .services import audit, notify, referrals, staff
 from .services.content import load_profile
 from .services.content_check import check
 
 db_cli = AppGroup("db", help="The database schema.")
 keys_cli = AppGroup("keys", help="The keys that encrypt personal data at rest.")
 referrals_cli = AppGroup("referrals", help="Referrals and their staff notices.")
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(staff.ROLES))
+def staff_create(email, roles):
+    """Create an account and print its one-time set-up link (no default accounts exist)."""
+    try:
+        user, token = staff.create_account(database.session(), email, list(roles), actor="cli",
+                                           link_hours=current_app.config["STAFF_SETUP_LINK_HOURS"])
+    except staff.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"set-up link for {user.email} (valid {current_app.config['STAFF_SETUP_LINK_HOURS']} hours):")
+    click.echo(f"{current_app.config['PUBLIC_URL']}/staff/setup/{token}")
 content_cli = AppGroup("content", help="The organisation's content in content/.")
 
 
@@ -89,3 +104,4 @@ def init_app(app) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(referrals_cli)
+    app.cli.add_command(staff_cli)

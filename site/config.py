@@ -91,6 +91,9 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "REFERRAL_LIMITS": env.get("HAVEN_REFERRAL_LIMITS", "5 per 10 minutes;20 per day"),
         # A person needs longer than this to fill in the form; a script does not.
         "MIN_FILL_SECONDS": int(env.get("HAVEN_MIN_FILL_SECONDS", "3")),
+        "STAFF_IDLE_MINUTES": int(env.get("HAVEN_STAFF_IDLE_MINUTES", "30")),
+        "STAFF_ABSOLUTE_HOURS": int(env.get("HAVEN_STAFF_ABSOLUTE_HOURS", "12")),
+        "STAFF_SETUP_LINK_HOURS": int(env.get("HAVEN_STAFF_SETUP_LINK_HOURS", "72")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

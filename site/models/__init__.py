@@ -2,5 +2,6 @@
 from .audit import AuditEvent
 from .base import Base
 from .referral import Referral
+from .staff import RecoveryCode, SignInAttempt, StaffSession, StaffUser
 
-__all__ = ["AuditEvent", "Base", "Referral"]
+__all__ = ["AuditEvent", "Base", "RecoveryCode", "Referral", "SignInAttempt", "StaffSession", "StaffUser"]

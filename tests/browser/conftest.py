@@ -35,6 +35,7 @@ class NeutralSite:
     def __init__(self):
         self.visits: list[dict] = []
         self.url = ""
+        self.app = None  # the live Haven app, for tests that change its settings
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,7 @@ def live_server(test_config, neutral_site):
         return "<!doctype html><html lang=en><title>Weather</title><h1>Weather</h1></html>"
 
     app.register_blueprint(stub)
+    neutral_site.app = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     neutral_site.url = f"http://localhost:{server.server_port}{NEUTRAL_PATH}"
     app.extensions["haven_profile"] = replace(app.extensions["haven_profile"],
@@ -61,6 +63,11 @@ def live_server(test_config, neutral_site):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def live_app(live_server, neutral_site):
+    return neutral_site.app
 
 
 @pytest.fixture(scope="session")

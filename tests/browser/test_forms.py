@@ -178,3 +178,38 @@ def test_self_referral_sent_without_javascript(no_js_context, live_server, app_f
     assert referral_count(app_for_checks) == before + 1
     referral, sent = newest(app_for_checks)
     assert referral.priority == "urgent" and sent.contact["email"] == "safe.address@example.org"
+
+
+def test_the_staff_notice_reaches_the_mail_sink_without_personal_data(page, live_server, live_app, smtp_sink,
+                                                                      monkeypatch):
+    monkeypatch.setitem(live_app.config, "SMTP_PORT", smtp_sink.port)
+    page.goto(f"{live_server}/en/ask-for-help/form")
+    page.locator("#name").fill(CANARY)
+    page.locator("#preferred-4").check()
+    page.locator("#danger_now-0").check()
+    page.locator("#message").fill(CANARY)
+    page.locator("#consent").check()
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/en/ask-for-help/sent")
+    assert len(smtp_sink.messages) == 1
+    assert "new urgent referral" in smtp_sink.messages[0] and CANARY not in smtp_sink.messages[0]
+
+
+def test_a_failed_save_shows_503_keeps_the_answers_and_the_helplines(page, live_server, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(referrals, "submit", broken)
+    page.goto(f"{live_server}/ar/ask-for-help/form")
+    page.locator("#preferred-4").check()
+    page.locator("#message").fill(CANARY)
+    page.locator("#consent").check()
+    with page.expect_response("**/ar/ask-for-help/form") as sent:
+        page.locator("button[type=submit]").click()
+    assert sent.value.status == 503
+    expect(page.locator(".failure")).to_be_visible()
+    expect(page.locator("#message")).to_have_value(CANARY)
+    expect(page.locator("#consent")).to_be_checked()
+    expect(page.locator(".failure a[href='tel:08082000247']")).to_be_visible()
