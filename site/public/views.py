@@ -51,6 +51,12 @@ def page(locale, slug):
     return render_template("public/page.html", page=found)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for it on every visit; an empty answer is cheaper than a rendered 404 page.
+    return "", 204
+
+
 @bp.get("/exit")
 def exit_site():
     """The quick exit: forget the visit, then leave for the neutral site.

@@ -145,3 +145,8 @@ def test_debug_mode_renders_every_time(app, client):
     app.debug = True
     client.get("/en/")
     assert "/en/" not in app.extensions.get("haven_page_cache", {})
+
+
+def test_the_browsers_favicon_request_is_answered_without_a_page(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and response.data == b""
