@@ -20,3 +20,9 @@ def client_key() -> str:
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_key, default_limits=[])
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    # Only sending a form is limited; skipping the check for reads keeps every page fast.
+    return request.method in ("GET", "HEAD", "OPTIONS")
