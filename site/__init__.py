@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, db, errors, i18n
+from . import access, cli, db, errors, i18n
 from . import config as config_module
 from .extensions import babel, csrf, limiter
 from .security import headers
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    access.init_app(app)
 
     from .public import bp as public_bp
     from .staff import bp as staff_bp
@@ -49,15 +50,5 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def _site_profile():
         return {"site": app.extensions["haven_profile"]}
-
-    @app.context_processor
-    def _signed_in_user():
-        from flask import request
-
-        if not request.path.startswith("/staff"):
-            return {}
-        from .access import current_user
-
-        return {"signed_in_user": current_user()}
 
     return app

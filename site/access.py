@@ -68,3 +68,10 @@ def set_session_cookie(response, token: str) -> None:
 def clear_session_cookie(response) -> None:
     response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="Strict",
                            secure=current_app.config["PRODUCTION"])
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _signed_in_user():
+        # Only staff pages show who is signed in; public pages never look at the staff cookie.
+        return {"signed_in_user": current_user()} if request.path.startswith("/staff") else {}

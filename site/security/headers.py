@@ -44,7 +44,6 @@ def init_app(app) -> None:
         response.headers["Pragma"] = "no-cache"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         if "referrer_policy" in g:
             response.headers["Referrer-Policy"] = g.referrer_policy
         return response

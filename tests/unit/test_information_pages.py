@@ -32,12 +32,16 @@ def test_no_page_is_missing_in_any_language():
     assert missing_translations(CONTENT_DIR, LOCALES) == []
 
 
+def bodies(locale, slug) -> tuple[str, str]:
+    """(English body, translated body) of one page."""
+    return tuple(read_source(page_path(CONTENT_DIR, code, slug), code, slug).body for code in ("en", locale))
+
+
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_translations_are_whole_pages_not_stubs(locale):
     short = []
     for slug in SLUGS:
-        english = read_source(page_path(CONTENT_DIR, "en", slug), "en", slug).body
-        translated = read_source(page_path(CONTENT_DIR, locale, slug), locale, slug).body
+        english, translated = bodies(locale, slug)
         if len(translated) < len(english) / 2:
             short.append(f"{locale}/{slug}: {len(translated)} characters against {len(english)}")
     assert short == []
@@ -47,8 +51,7 @@ def test_translations_are_whole_pages_not_stubs(locale):
 def test_translations_keep_every_fact_token_and_phone_link(locale):
     differences = []
     for slug in SLUGS:
-        english = read_source(page_path(CONTENT_DIR, "en", slug), "en", slug).body
-        translated = read_source(page_path(CONTENT_DIR, locale, slug), locale, slug).body
+        english, translated = bodies(locale, slug)
         for pattern in (r"\{\{\s*\w+\s*\}\}", r"\(tel:[0-9+]+\)"):
             if sorted(set(re.findall(pattern, english))) != sorted(set(re.findall(pattern, translated))):
                 differences.append(f"{locale}/{slug}: {pattern}")

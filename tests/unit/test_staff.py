@@ -305,12 +305,18 @@ def test_admin_creates_an_account_from_the_web_and_gets_its_setup_link(app, admi
     assert "new@example.org" in admin_client.get("/staff/accounts").get_data(as_text=True)
 
 
-def test_admin_changes_roles_disables_and_re_enables_with_an_audit_trail(app, admin_client, clock):
+@pytest.fixture
+def signed_in_worker(app, clock):
+    """A caseworker signed in on their own client: (client, account id)."""
     email, secret, _ = make_account(app, email="worker@example.org", roles=("caseworker",))
     worker = app.test_client()
     sign_in(worker, email, secret, clock.now)
     with app.app_context():
-        worker_id = db.session().scalar(select(StaffUser.id).where(StaffUser.email == email))
+        return worker, db.session().scalar(select(StaffUser.id).where(StaffUser.email == email))
+
+
+def test_admin_changes_roles_disables_and_re_enables_with_an_audit_trail(app, admin_client, signed_in_worker):
+    worker, worker_id = signed_in_worker
     token = csrf(admin_client, f"/staff/accounts/{worker_id}")
     admin_client.post(f"/staff/accounts/{worker_id}/roles", data={"csrf_token": token, "roles": ["editor"]})
     assert worker.get("/staff/inbox").status_code == 403  # caseworker no more
@@ -322,12 +328,9 @@ def test_admin_changes_roles_disables_and_re_enables_with_an_audit_trail(app, ad
     assert "caseworker -&gt; editor" in log and "staff.disabled" not in log
 
 
-def test_admin_sees_and_ends_anyones_sessions_but_not_by_a_guessed_pair(app, admin_client, clock):
-    email, secret, _ = make_account(app, email="worker@example.org", roles=("caseworker",))
-    worker = app.test_client()
-    sign_in(worker, email, secret, clock.now)
+def test_admin_sees_and_ends_anyones_sessions_but_not_by_a_guessed_pair(app, admin_client, signed_in_worker):
+    worker, worker_id = signed_in_worker
     with app.app_context():
-        worker_id = db.session().scalar(select(StaffUser.id).where(StaffUser.email == email))
         session_id = db.session().scalar(select(StaffSession.id).where(StaffSession.user_id == worker_id))
         admin_id = db.session().scalar(select(StaffUser.id).where(StaffUser.email == "admin@example.org"))
     token = csrf(admin_client, f"/staff/accounts/{worker_id}")
