@@ -30,11 +30,13 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
     if not intake.valid_token(form.token.data):
         form.token.data = intake.new_token()
     notice = None
-    if intake.filled_too_fast(config["SECRET_KEY"], form.started.data, config["MIN_FILL_SECONDS"]):
-        notice = _("Please check your answers, then send the form again.")
-    elif not form.validate_on_submit():
+    if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             notice = _("This form was open for a long time. Your answers are still here: check them, then send the form again.")
+    elif intake.filled_too_fast(config["SECRET_KEY"], form.started.data, config["MIN_FILL_SECONDS"]):
+        # Checked only once the answers are valid: a person who presses Send at once to see what
+        # is needed gets the error summary, not a puzzling request to send again.
+        notice = _("Please check your answers, then send the form again.")
     else:
         name, contact, details, message = form.answers()
         submission = referrals.Submission(kind=kind, locale=request.view_args["locale"], token=form.token.data,

@@ -242,3 +242,10 @@ def test_a_failing_mail_server_never_loses_the_referral_and_the_notice_is_retrie
 def test_consent_names_the_organisation(client):
     html = client.get(FORM).get_data(as_text=True)
     assert "I agree to whg contacting me in the ways I chose" in html
+
+
+def test_an_empty_form_sent_at_once_shows_what_is_needed(app, client):
+    app.config["MIN_FILL_SECONDS"] = 3
+    html = client.post(FORM, data=open_form(client)).get_data(as_text=True)
+    assert "Choose how we should contact you first" in html
+    assert "send the form again" not in html
