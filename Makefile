@@ -37,7 +37,7 @@ site/translations/%/LC_MESSAGES/messages.mo: site/translations/%/LC_MESSAGES/mes
 	$(BIN)/pybabel compile -l $* -i $< -o $@ >/dev/null
 catalogs: $(MO_FILES)
 
-instance/.db-ready: $(VENV)/.run-installed $(wildcard site/migrations/versions/*.py) $(wildcard content/*.yaml)
+instance/.db-ready: $(VENV)/.run-installed $(wildcard site/migrations/versions/*.py) $(wildcard content/*.yaml) $(wildcard content/services/*.yaml)
 	mkdir -p instance
 	$(BIN)/flask --app haven db upgrade
 	$(BIN)/flask --app haven content load

@@ -41,11 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     access.init_app(app)
 
+    from .editor import bp as editor_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(editor_bp)
 
     @app.context_processor
     def _site_profile():

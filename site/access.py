@@ -74,4 +74,4 @@ def init_app(app) -> None:
     @app.context_processor
     def _signed_in_user():
         # Only staff pages show who is signed in; public pages never look at the staff cookie.
-        return {"signed_in_user": current_user()} if request.path.startswith("/staff") else {}
+        return {"signed_in_user": current_user()} if request.path.startswith(("/staff", "/editor")) else {}

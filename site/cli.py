@@ -1,6 +1,8 @@
 """flask --app haven db|content ..."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -8,7 +10,9 @@ from flask.cli import AppGroup
 from . import db as database
 from . import migrations
 from .security.crypto import new_key_entry
-from .services import audit, notify, referrals, staff
+from .i18n import LOCALES
+from .services import audit, listing_store, notify, referrals, staff
+from .services.areas import AreaError, load_areas
 from .services.content import load_profile
 from .services.content_check import check
 
@@ -50,7 +54,10 @@ def db_revision(message):
 @content_cli.command("check")
 def content_check():
     """List placeholders and errors; fail in production while any placeholder remains."""
-    passes, lines = check(current_app.config["CONTENT_DIR"], current_app.config["PRODUCTION"])
+    session = database.session()
+    loaded = {doc["slug"]: doc for doc in listing_store.published(session)}
+    passes, lines = check(current_app.config["CONTENT_DIR"], current_app.config["PRODUCTION"],
+                          loaded=loaded, locales=LOCALES)
     for line in lines:
         click.echo(line)
     click.echo("content: ok" if passes else "content: not ready")
@@ -60,17 +67,36 @@ def content_check():
 
 @content_cli.command("load")
 def content_load():
-    """Validate content/ and record the version in use. Loading the same content twice changes nothing."""
-    profile = load_profile(current_app.config["CONTENT_DIR"])
+    """Validate content/, record the version in use and load the service listings (by slug).
+    Loading the same content twice changes nothing."""
+    content_dir = current_app.config["CONTENT_DIR"]
+    profile = load_profile(content_dir)
     session = database.session()
+    try:
+        counts = listing_store.load_seeds(session, content_dir, areas=load_areas(content_dir), locales=LOCALES)
+    except (listing_store.SeedError, AreaError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("listings: " + ", ".join(f"{count} {what}" for what, count in counts.items()))
+    if counts["kept"]:
+        click.echo("listings: an editor has changed the ones kept; `content export` shows them")
     last = audit.latest(session, "content.loaded")
     if last is not None and last.detail == profile.digest:
+        session.commit()
         click.echo("content: unchanged")
         return
     audit.record(session, actor="cli", action="content.loaded", record_type="site.yaml",
                  detail=profile.digest)
     session.commit()
     click.echo("content: loaded")
+
+
+@content_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def content_export(directory):
+    """Write every listing in the database to DIRECTORY as YAML, one file per listing (for review
+    and backup; the files can be loaded again)."""
+    count = listing_store.export(database.session(), Path(directory))
+    click.echo(f"listings: {count} written to {directory}")
 
 
 @keys_cli.command("new")

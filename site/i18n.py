@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request, url_for
+from flask import g, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter
 
 
@@ -40,7 +40,10 @@ def locale_from_path(path: str) -> str | None:
 
 
 def select_locale() -> str:
-    """The URL decides; outside a localised URL (the root, errors) the browser's languages do."""
+    """The URL decides; outside a localised URL (the root, errors) the browser's languages do.
+    Outside a request (a command) it is English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     if request.view_args and request.view_args.get("locale") in LOCALES:
         return request.view_args["locale"]
     from_path = locale_from_path(request.path)

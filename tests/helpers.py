@@ -6,7 +6,7 @@ def public_paths(locale: str) -> list[str]:
     """Every public page in one locale: the pages a resident can reach."""
     from haven.services.pages import SLUGS
 
-    forms = ["ask-for-help", "ask-for-help/form", "ask-for-help/sent", "tell-us-about-someone",
+    forms = ["support-services", "support-services?district=WS1&open=1", "ask-for-help", "ask-for-help/form", "ask-for-help/sent", "tell-us-about-someone",
              "tell-us-about-someone/sent"]
     return [f"/{locale}/"] + [f"/{locale}/{slug}" for slug in SLUGS] + [f"/{locale}/{step}" for step in forms]
 
@@ -14,3 +14,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
+
+
+def load_listings(app) -> None:
+    """The seeded listings in the database, as `flask content load` puts them there."""
+    from haven import db
+    from haven.i18n import LOCALES
+    from haven.services import listing_store
+    from haven.services.areas import load_areas
+
+    with app.app_context():
+        listing_store.load_seeds(db.session(), app.config["CONTENT_DIR"],
+                                 areas=load_areas(app.config["CONTENT_DIR"]), locales=LOCALES)
+        db.session().commit()

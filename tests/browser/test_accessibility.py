@@ -19,6 +19,13 @@ PAGES += [f"/{locale}/no-such-page" for locale in LOCALES]  # the error page peo
 axe = Axe()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _listings(live_server, neutral_site):
+    from tests.helpers import load_listings
+
+    load_listings(neutral_site.app)
+
+
 @pytest.fixture(scope="module")
 def pages_by_width(browser, live_server):
     """One browser tab per width, reused across the many pages, so the sweep stays quick."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 import yaml
@@ -27,6 +28,13 @@ def fill_placeholders(content_dir):
     path.write_text(yaml.safe_dump(data))
     for page in content_dir.glob("pages/*/*.md"):
         page.write_text(INLINE_PLACEHOLDER.sub("a detail the organisation supplied", page.read_text()))
+    areas = content_dir / "areas.yaml"
+    areas.write_text(areas.read_text().replace("to_verify: true", "to_verify: false"))
+    for seed in content_dir.glob("services/*.yaml"):
+        data = yaml.safe_load(seed.read_text())
+        if data["state"] == "published":
+            data.update(last_verified=date.today().isoformat(), to_verify=[])
+            seed.write_text(yaml.safe_dump(data))
 
 
 def test_shipped_profile_lists_what_the_organisation_must_supply():

@@ -8,7 +8,7 @@ from haven.security.crypto import new_key_entry
 
 FORMS = {"public.self_referral", "public.concern", "staff.sign_in"}
 SAMPLE_ARGS = {"locale": "en", "slug": "privacy", "filename": "css/haven.css", "token": "not-a-real-token",
-               "user_id": 1, "session_id": 1, "change": "disable"}
+               "user_id": 1, "session_id": 1, "change": "disable", "listing_id": 1, "number": 1}
 
 
 def every_url(app):

@@ -13,7 +13,7 @@ from haven.i18n import LOCALES
 from tests.helpers import ROOT
 
 TRANSLATED = [code for code in LOCALES if code != "en"]  # English is the source language
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def catalog(locale: str):
@@ -44,6 +44,16 @@ def test_every_message_is_translated_and_none_is_fuzzy(locale):
     problems = []
     for message in catalog(locale):
         if not message.id:
+            continue
+        if message.pluralizable:
+            # Every plural form the language needs, each using only the source's placeholders.
+            allowed = set(PLACEHOLDER.findall(message.id[1]))
+            if not all(message.string) or len(message.string) != catalog(locale).num_plurals:
+                problems.append(f"plural forms missing: {message.id[0]!r}")
+            elif any(set(PLACEHOLDER.findall(form)) - allowed for form in message.string):
+                problems.append(f"placeholders differ: {message.id[0]!r}")
+            elif message.fuzzy:
+                problems.append(f"fuzzy: {message.id[0]!r}")
             continue
         if not message.string:
             problems.append(f"untranslated: {message.id!r}")

@@ -1,0 +1,4 @@
+"""The listings editor, for the editor role."""
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,157 @@
+"""The public directory: which published listings to show for an area, a need and "open now",
+and each listing made ready for a reader in one language. Plain functions; the view only calls them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..security.sanitise import clean
+from . import hours as opening_hours
+from .areas import Area, areas_for_district, outward_code
+from .listings import ACCESS, CATEGORIES, CONTACT_KINDS, NATIONAL, language_name, tel_digits
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def render_description(text: str) -> Markup:
+    """Markdown through the one bleach policy: the editor's preview and the public page both use it."""
+    return Markup(clean(_markdown.render(text or "")))
+
+
+@dataclass
+class Query:
+    district: str = ""        # the postcode district, never more of the postcode
+    area: str = ""
+    need: str = ""
+    open_now: bool = False
+    errors: dict = field(default_factory=dict)
+    redirect: bool = False    # what was typed held more than the district: send the reader to the tidy URL
+
+    def args(self) -> dict:
+        found = {"district": self.district, "area": self.area, "need": self.need, "open": "1" if self.open_now else ""}
+        return {key: value for key, value in found.items() if value}
+
+
+def read_query(args, areas: dict[str, Area], messages) -> Query:
+    """The filters from the URL. Anything that is not one of ours is an error, and is not used."""
+    query = Query()
+    typed = (args.get("district") or "").strip()[:20]
+    if typed:
+        district = outward_code(typed)
+        if district is None:
+            query.errors["district"] = messages["district"]
+        else:
+            query.district = district
+            query.redirect = district != typed
+    area = args.get("area") or ""
+    if area and area not in areas:
+        query.errors["area"] = messages["area"]
+    else:
+        query.area = area
+    need = args.get("need") or ""
+    if need and need not in CATEGORIES:
+        query.errors["need"] = messages["need"]
+    else:
+        query.need = need
+    query.open_now = args.get("open") == "1"
+    return query
+
+
+@dataclass
+class Result:
+    national: list
+    local: list
+    areas: list            # the areas local services were looked up for
+    district_unknown: bool  # a district we have no area for
+    hidden_unknown_hours: int
+
+
+def search(docs: list[dict], query: Query, areas: dict[str, Area], moment: datetime) -> Result:
+    chosen: list[Area] = []
+    if query.district:
+        chosen = areas_for_district(areas, query.district)
+    elif query.area:
+        chosen = [areas[query.area]]
+    chosen_ids = {area.id for area in chosen}
+    national, local, hidden = [], [], 0
+    for doc in sorted(docs, key=lambda d: d["name"].casefold()):
+        if query.need and query.need not in doc["categories"]:
+            continue
+        is_national = doc["coverage"] == NATIONAL
+        if not is_national and not chosen_ids & set(doc["coverage"]):
+            continue
+        if query.open_now:
+            state = opening_hours.is_open(opening_hours.parse(doc["hours"]), moment)
+            if state is None:
+                hidden += 1
+                continue
+            if not state:
+                continue
+        (national if is_national else local).append(doc)
+    return Result(national, local, chosen, bool(query.district and not chosen), hidden)
+
+
+@dataclass(frozen=True)
+class Contact:
+    kind: str
+    kind_label: str
+    value: str
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ListingView:
+    slug: str
+    name: str
+    summary: str
+    summary_translated: bool
+    description: Markup
+    categories: list[str]
+    contacts: list[Contact]
+    hours_always: bool
+    hours_lines: list[tuple[str, str]]
+    hours_known: bool
+    open_now: bool | None
+    languages: list[str]
+    access: list[str]
+    last_verified: object
+    to_verify: list[str]
+
+
+def _href(kind: str, value: str) -> str:
+    if kind == "phone":
+        return f"tel:{tel_digits(value)}"
+    if kind == "text":
+        return f"sms:{tel_digits(value)}"
+    if kind == "email":
+        return f"mailto:{value}"
+    return value
+
+
+def present(doc: dict, locale: str, moment: datetime, day_names: list[str], span) -> ListingView:
+    """The listing for a reader in `locale`: the summary in their language when someone has
+    translated it, otherwise in English (the template marks it so)."""
+    translated = (doc.get("translations") or {}).get(locale, {}).get("summary")
+    spec = opening_hours.parse(doc["hours"])
+    return ListingView(
+        slug=doc["slug"],
+        name=doc["name"],
+        summary=translated or doc["summary"],
+        summary_translated=bool(translated) or locale == "en",
+        description=render_description(doc.get("description", "")),
+        categories=[str(CATEGORIES[c]) for c in doc["categories"]],
+        contacts=[Contact(c["kind"], str(CONTACT_KINDS[c["kind"]]), c["value"], c.get("label", ""),
+                          _href(c["kind"], c["value"])) for c in doc["contacts"]],
+        hours_always=bool(spec and spec.always),
+        hours_lines=opening_hours.describe(spec, day_names, span) if spec and not spec.always else [],
+        hours_known=spec is not None,
+        open_now=opening_hours.is_open(spec, moment),
+        languages=[name for code in doc.get("languages", []) if (name := language_name(code, locale))],
+        access=[str(ACCESS[a]) for a in doc.get("access", [])],
+        last_verified=doc.get("last_verified"),
+        to_verify=list(doc.get("to_verify", [])),
+    )
