@@ -27,6 +27,7 @@ class ContactForm(Form):
     kind = SelectField(_l("How"), choices=options(("", _l("(none)")), *CONTACT_KINDS.items()), validate_choice=False)
     value = StringField(_l("Number or address"), render_kw={"dir": "ltr", "spellcheck": "false"})
     label = StringField(_l("Label (optional)"))
+    hours = StringField(_l("Hours, if not the service's (optional)"), render_kw={"dir": "ltr", "spellcheck": "false"})
 
 
 class ListingForm(HavenForm):
@@ -89,8 +90,8 @@ def to_data(form: ListingForm, existing: dict | None = None) -> dict:
         "description": form.description.data,
         "categories": form.categories.data or [],
         "coverage": NATIONAL if form.coverage.data == NATIONAL else (form.areas.data or []),
-        "contacts": [{"kind": row.form.kind.data, "value": row.form.value.data, "label": row.form.label.data}
-                     for row in form.contacts],
+        "contacts": [{"kind": row.form.kind.data, "value": row.form.value.data, "label": row.form.label.data,
+                      "hours": row.form.hours.data} for row in form.contacts],
         "hours": form.hours.data,
         "languages": [part.strip() for part in (form.languages.data or "").split(",")],
         "access": form.access.data or [],
@@ -105,8 +106,8 @@ def to_data(form: ListingForm, existing: dict | None = None) -> dict:
 
 def from_document(doc: dict) -> dict:
     """Form data (for ListingForm(data=...)) from a stored listing."""
-    contacts = [dict(c, label=c.get("label", "")) for c in doc.get("contacts", [])]
-    contacts += [{"kind": "", "value": "", "label": ""}] * (CONTACT_ROWS - len(contacts))
+    contacts = [dict(c, label=c.get("label", ""), hours=c.get("hours", "")) for c in doc.get("contacts", [])]
+    contacts += [{"kind": "", "value": "", "label": "", "hours": ""}] * (CONTACT_ROWS - len(contacts))
     data = {
         "name": doc["name"], "slug": doc["slug"], "summary": doc["summary"], "description": doc.get("description", ""),
         "categories": doc["categories"], "coverage": NATIONAL if doc["coverage"] == NATIONAL else "local",
@@ -125,7 +126,8 @@ def attach_errors(form: ListingForm, errors: dict) -> list[tuple[str, str]]:
     items = []
     for key, messages in errors.items():
         if key.startswith("contacts-"):
-            field = form.contacts[int(key.split("-")[1])].form.value
+            row = form.contacts[int(key.split("-")[1])].form
+            field = row.hours if key.endswith("-hours") else row.value
         elif key == "coverage":
             field = form.coverage
         else:

@@ -101,6 +101,8 @@ class Contact:
     value: str
     label: str
     href: str
+    hours_always: bool = False
+    hours_lines: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,13 @@ def _href(kind: str, value: str) -> str:
     return value
 
 
+def _contact(contact: dict, day_names, span) -> Contact:
+    spec = opening_hours.parse(contact.get("hours"))
+    return Contact(contact["kind"], str(CONTACT_KINDS[contact["kind"]]), contact["value"], contact.get("label", ""),
+                   _href(contact["kind"], contact["value"]), bool(spec and spec.always),
+                   tuple(opening_hours.describe(spec, day_names, span)) if spec and not spec.always else ())
+
+
 def present(doc: dict, locale: str, moment: datetime, day_names: list[str], span) -> ListingView:
     """The listing for a reader in `locale`: the summary in their language when someone has
     translated it, otherwise in English (the template marks it so)."""
@@ -144,8 +153,7 @@ def present(doc: dict, locale: str, moment: datetime, day_names: list[str], span
         summary_translated=bool(translated) or locale == "en",
         description=render_description(doc.get("description", "")),
         categories=[str(CATEGORIES[c]) for c in doc["categories"]],
-        contacts=[Contact(c["kind"], str(CONTACT_KINDS[c["kind"]]), c["value"], c.get("label", ""),
-                          _href(c["kind"], c["value"])) for c in doc["contacts"]],
+        contacts=[_contact(c, day_names, span) for c in doc["contacts"]],
         hours_always=bool(spec and spec.always),
         hours_lines=opening_hours.describe(spec, day_names, span) if spec and not spec.always else [],
         hours_known=spec is not None,

@@ -55,6 +55,7 @@ CONTACT_KINDS = {
 # Details an editor may mark as "not yet confirmed": shown to editors, refused in production.
 CHECKABLE = ("contacts", "hours", "languages", "access", "description")
 
+HOURS_MESSAGE = _l("Write the hours like Mon-Fri 09:00-17:00; Sat 10:00-13:00, or 24/7, or leave empty if not known")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIMITS = {"name": 120, "summary": 300, "description": 6000, "label": 80, "value": 300, "source": 300}
 
@@ -142,13 +143,20 @@ def validate(data: dict, *, areas: dict, locales) -> tuple[dict, dict[str, list]
     doc["contacts"] = []
     for index, contact in enumerate(_list(data.get("contacts"))):
         contact = contact or {}
-        kind, value, label = (_text(contact.get(key)) for key in ("kind", "value", "label"))
-        if not (kind or value or label):
+        kind, value, label, when = (_text(contact.get(key)) for key in ("kind", "value", "label", "hours"))
+        if not (kind or value or label or when):
             continue
         field = f"contacts-{index}"
         entry = {"kind": kind, "value": value}
         if label:
             entry["label"] = label[:LIMITS["label"]]
+        if when:
+            # A way in with its own hours (a webchat open less than the phone line, say).
+            try:
+                entry["hours"] = opening_hours.normalise(when)
+            except opening_hours.HoursError:
+                entry["hours"] = when
+                fail(f"{field}-hours", HOURS_MESSAGE)
         doc["contacts"].append(entry)
         if kind not in CONTACT_KINDS:
             fail(field, _l("Choose how to get in touch (phone, text, email, website or live chat)"))
@@ -168,7 +176,7 @@ def validate(data: dict, *, areas: dict, locales) -> tuple[dict, dict[str, list]
         doc["hours"] = opening_hours.normalise(_text(data.get("hours")))
     except opening_hours.HoursError:
         doc["hours"] = _text(data.get("hours"))
-        fail("hours", _l("Write the hours like Mon-Fri 09:00-17:00; Sat 10:00-13:00, or 24/7, or leave empty if not known"))
+        fail("hours", HOURS_MESSAGE)
 
     doc["languages"] = []
     for code in _list(data.get("languages")):

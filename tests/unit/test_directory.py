@@ -170,6 +170,14 @@ def test_hours_and_languages_are_in_the_readers_language(seeded, client):
     assert "polski" in text.lower()
 
 
+def test_a_contact_with_its_own_hours_shows_them(seeded, client):
+    add_listing(seeded, contacts=[{"kind": "phone", "value": "0121 496 0000"},
+                                  {"kind": "chat", "value": "https://example.org/chat", "hours": "Sat 10:00-12:00"}])
+    page = soup(client.get("/en/support-services?area=walsall"))
+    chat = page.find("a", href="https://example.org/chat").find_parent("li")
+    assert "Live chat" in chat.get_text() and "Saturday: 10:00–12:00" in chat.get_text()
+
+
 def test_the_directory_is_linked_from_home_and_every_footer(seeded, client):
     for path in ("/en/", "/en/moving-home"):
         assert soup(client.get(path)).find("a", href="/en/support-services"), path

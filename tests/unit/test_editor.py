@@ -96,13 +96,15 @@ def test_checked_today_sets_the_date_and_leaves_the_due_list(app, editor, runner
 
 def test_invalid_answers_get_an_error_summary_and_save_nothing(app, editor):
     response = post_form(editor, "/editor/listings/new", name="", categories=None,
-                         **{"contacts-0-value": "12", "hours": "sometimes", "source": "http://example.org"})
+                         **{"contacts-0-value": "12", "contacts-1-hours": "late", "hours": "sometimes",
+                            "source": "http://example.org"})
     assert response.status_code == 400
     page = soup(response)
     summary = page.select_one(".error-summary")
     links = {a["href"]: a.get_text() for a in summary.find_all("a")}
     assert links["#name"] == "Enter the service's name"
     assert "#categories-0" in links and "#contacts-0-value" in links and "#hours" in links and "#source" in links
+    assert "#contacts-1-hours" in links and page.find(id="contacts-1-hours")["aria-describedby"] == "contacts-1-hours-error"
     assert page.find(id="contacts-0-value-error")
     assert page.find("title").get_text().startswith("Error:")
     assert page.find(id="summary")["name"] == "summary" and "Safe accommodation" in page.find(id="summary").get_text()

@@ -87,6 +87,7 @@ def test_a_complete_listing_passes():
     ({"contacts": [{"kind": "email", "value": "not an email"}]}, "contacts-0"),
     ({"contacts": [{"kind": "fax", "value": "0121 000 0000"}]}, "contacts-0"),
     ({"hours": "whenever"}, "hours"),
+    ({"contacts": [{"kind": "chat", "value": "https://example.org/chat", "hours": "evenings"}]}, "contacts-0-hours"),
     ({"languages": ["english"]}, "languages"),
     ({"source": "http://example.org"}, "source"),
     ({"last_verified": "yesterday"}, "last_verified"),
@@ -95,6 +96,12 @@ def test_a_complete_listing_passes():
 def test_each_rule_names_its_field(changes, field):
     _, errors = validate(valid(**changes), areas=AREAS, locales=LOCALES)
     assert list(errors) == [field]
+
+
+def test_a_contact_can_have_its_own_hours():
+    doc, errors = validate(valid(contacts=[{"kind": "chat", "value": "https://example.org/chat",
+                                            "hours": "mon-fri 15:00-22:00"}]), areas=AREAS, locales=LOCALES)
+    assert errors == {} and doc["contacts"][0]["hours"] == "Mon-Fri 15:00-22:00"
 
 
 def test_short_numbers_and_local_coverage_are_accepted():
