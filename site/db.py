@@ -38,7 +38,12 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (see reader()) never writes, so it need not queue for the write lock: in WAL
+        # mode it reads while a writer writes.
+        if connection.get_execution_options().get("haven_read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -49,9 +54,10 @@ def init_app(app) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        for name in ("db_session", "db_reader"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()
 
 
 def engine() -> Engine:
@@ -63,3 +69,11 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["haven_db"]()
     return g.db_session
+
+
+def reader() -> Session:
+    """A session for a request that only reads (the public directory). Nothing is written
+    through it; on SQLite its transactions begin deferred, so busy readers never wait on each other."""
+    if "db_reader" not in g:
+        g.db_reader = Session(bind=engine().execution_options(haven_read_only=True), expire_on_commit=False)
+    return g.db_reader

@@ -33,7 +33,7 @@ def support_services(locale):
         # Someone typed a whole postcode: keep only the district, in the URL and in the history.
         return redirect(url_for("public.support_services", **query.args()), 303)
     moment = now()
-    result = directory.search(listing_store.published(db.session()), query, areas, moment)
+    result = directory.search(listing_store.published(db.reader()), query, areas, moment)
     day_names = [get_day_names("wide", locale=locale)[day] for day in range(7)]
 
     def span(first, last):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,6 +31,13 @@ def load_areas(content_dir: Path) -> dict[str, Area]:
     path = Path(content_dir) / "areas.yaml"
     if not path.exists():
         return {}
+    stat = path.stat()
+    # Read once per version of the file, not on every request for the directory.
+    return dict(_read(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path, mtime_ns: int, size: int) -> dict[str, Area]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     areas = {}
     for area_id, entry in (data.get("areas") or {}).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -16,8 +17,10 @@ from .listings import ACCESS, CATEGORIES, CONTACT_KINDS, NATIONAL, language_name
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+@lru_cache(maxsize=512)
 def render_description(text: str) -> Markup:
-    """Markdown through the one bleach policy: the editor's preview and the public page both use it."""
+    """Markdown through the one bleach policy: the editor's preview and the public page both use it.
+    Kept per process by text, so an unchanged description is not parsed again on every request."""
     return Markup(clean(_markdown.render(text or "")))
 
 

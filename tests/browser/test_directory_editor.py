@@ -54,6 +54,7 @@ def test_an_editor_publishes_a_listing_residents_find_it_and_retiring_removes_it
     page.get_by_role("link", name="Support service listings").click()
     expect(page.locator("h1")).to_have_text("Support service listings")
     assert_accessible(page)
+    page.screenshot(path=artifacts / "editor-dashboard-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Add a listing").click()
     assert_accessible(page)
@@ -92,6 +93,9 @@ def test_an_editor_publishes_a_listing_residents_find_it_and_retiring_removes_it
     expect(resident.get_by_role("link", name="0121 496 0000")).to_have_attribute("href", "tel:01214960000")
 
     page.get_by_role("link", name="Version 2").click()
+    assert_accessible(page)
+    page.goto(listing_url + "/edit")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Walsall Browser Refuge")
     assert_accessible(page)
     page.goto(listing_url)
     page.get_by_role("button", name="Retire").click()

@@ -181,3 +181,17 @@ def test_a_contact_with_its_own_hours_shows_them(seeded, client):
 def test_the_directory_is_linked_from_home_and_every_footer(seeded, client):
     for path in ("/en/", "/en/moving-home"):
         assert soup(client.get(path)).find("a", href="/en/support-services"), path
+
+
+def test_residents_can_read_the_directory_while_an_editor_is_saving(seeded, client):
+    """Reading never queues behind a write: on SQLite the directory's transactions begin deferred."""
+    from haven.models import Listing
+
+    with seeded.app_context():
+        with db.engine().connect() as writer:
+            writer.begin()
+            writer.execute(Listing.__table__.update().where(Listing.slug == "samaritans").values(state="retired"))
+            response = client.get("/en/support-services")  # while the write is not yet committed
+            writer.rollback()
+    assert response.status_code == 200
+    assert "Samaritans" in names(soup(response), "national-heading")
