@@ -41,8 +41,9 @@ def locale_from_path(path: str) -> str | None:
 
 def select_locale() -> str:
     """The URL decides; outside a localised URL (the root, errors) the browser's languages do.
-    Outside a request (a command) it is English."""
-    if not has_request_context():
+    Outside a request (a command) and on staff pages it is English."""
+    if not has_request_context() or request.path.startswith("/staff"):
+        # The staff pages are written in English only (the listings editor is translated).
         return DEFAULT_LOCALE
     if request.view_args and request.view_args.get("locale") in LOCALES:
         return request.view_args["locale"]

@@ -44,4 +44,4 @@ def support_services(locale):
 
     return render_template("public/support_services.html", query=query, areas=areas, categories=CATEGORIES,
                            national=[view(d) for d in result.national], local=[view(d) for d in result.local],
-                           result=result, status=400 if query.errors else 200), 400 if query.errors else 200
+                           result=result), 400 if query.errors else 200

@@ -57,6 +57,7 @@ def test_an_editor_publishes_a_listing_residents_find_it_and_retiring_removes_it
     page.screenshot(path=artifacts / "editor-dashboard-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Add a listing").click()
+    expect(page.locator("h1")).to_have_text("Add a listing")
     assert_accessible(page)
     page.get_by_role("button", name="Save as draft").click()  # nothing filled in
     expect(page.locator(".error-summary")).to_be_focused()
@@ -93,6 +94,7 @@ def test_an_editor_publishes_a_listing_residents_find_it_and_retiring_removes_it
     expect(resident.get_by_role("link", name="0121 496 0000")).to_have_attribute("href", "tel:01214960000")
 
     page.get_by_role("link", name="Version 2").click()
+    expect(page.locator("h1")).to_have_text("Version 2")
     assert_accessible(page)
     page.goto(listing_url + "/edit")
     expect(page.get_by_label("Name", exact=True)).to_have_value("Walsall Browser Refuge")

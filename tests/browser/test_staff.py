@@ -62,10 +62,12 @@ def test_first_day_set_up_sign_in_time_out_sign_out(page, context, live_server, 
 
     clock.offset += timedelta(seconds=31)  # the next code: each is accepted once
     page.get_by_role("link", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Sign in")  # axe runs on the new page, not mid-navigation
     assert_accessible(page)
     page.get_by_label("Email address").fill("first.day@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Code from your authenticator app, or a recovery code")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(pyotp.TOTP(secret).at(clock.now()))
     page.get_by_role("button", name="Sign in").click()
