@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from haven import db
 from haven.i18n import LOCALES
@@ -195,3 +197,15 @@ def test_residents_can_read_the_directory_while_an_editor_is_saving(seeded, clie
             writer.rollback()
     assert response.status_code == 200
     assert "Samaritans" in names(soup(response), "national-heading")
+
+FILTER_VALUES = st.one_of(st.text(max_size=40), st.sampled_from(
+    ["WS1", "ws1 2ab", "walsall", "helpline", "1", "\x00", "%00", "<script>", "' OR 1=1 --", "\u202e", "😀" * 20]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["district", "area", "need", "open"]), FILTER_VALUES))
+def test_any_filters_give_a_page_never_a_500(seeded, client, filters):
+    response = client.get("/ro/support-services", query_string=filters)
+    assert response.status_code in (200, 303, 400)
+    if response.status_code == 400:
+        assert soup(response).select_one(".error-summary a")
