@@ -209,3 +209,10 @@ def test_any_filters_give_a_page_never_a_500(seeded, client, filters):
     assert response.status_code in (200, 303, 400)
     if response.status_code == 400:
         assert soup(response).select_one(".error-summary a")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_make_a_stand_commitment_links_to_the_directory(client, locale):
+    # The pledge's second promise is this directory: the page that states it leads to it.
+    page = soup(client.get(f"/{locale}/our-commitment"))
+    assert page.select_one("article a[href='support-services']")
