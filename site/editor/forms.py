@@ -13,13 +13,6 @@ from ..public.forms import CheckboxesField, HavenForm, options
 from ..services.listings import ACCESS, CATEGORIES, CHECKABLE, CONTACT_KINDS, NATIONAL
 
 CONTACT_ROWS = 5
-CHECKABLE_LABELS = {
-    "contacts": _l("Contact details"),
-    "hours": _l("Opening hours"),
-    "languages": _l("Languages"),
-    "access": _l("Access"),
-    "description": _l("Description"),
-}
 
 
 class ContactForm(Form):
@@ -56,7 +49,7 @@ class ListingForm(HavenForm):
                          render_kw={"dir": "ltr", "spellcheck": "false"})
     verify_every_days = StringField(_l("Check again every (days)"), default="180",
                                     render_kw={"inputmode": "numeric"})
-    to_verify = CheckboxesField(_l("Details not yet confirmed"), choices=options(*CHECKABLE_LABELS.items()))
+    to_verify = CheckboxesField(_l("Details not yet confirmed"), choices=options(*CHECKABLE.items()))
 
     def __init__(self, *args, areas=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from babel.dates import get_day_names
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import access, db
@@ -18,6 +17,7 @@ from ..services.listings import due, overdue, validate
 from .forms import ActionForm, ListingForm, attach_errors, from_document, to_data
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
+SLUG_TAKEN = _l("A listing already uses this short name. Choose another.")
 
 
 def today():
@@ -46,10 +46,7 @@ def _listing_or_404(listing_id: int):
 
 
 def _preview(doc: dict):
-    locale = select_locale()
-    day_names = [get_day_names("wide", locale=locale)[day] for day in range(7)]
-    return directory.present(doc, locale, datetime.now(timezone.utc), day_names,
-                             lambda first, last: _("%(first)s to %(last)s", first=first, last=last))
+    return directory.presenter(select_locale(), datetime.now(timezone.utc))(doc)
 
 
 @bp.get("/")
@@ -75,7 +72,7 @@ def _edit(listing=None):
     if form.validate_on_submit():
         doc, errors = validate(to_data(form, existing), areas=areas, locales=LOCALES)
         if listing is None and listing_store.by_slug(db.session(), doc["slug"]) is not None:
-            errors.setdefault("slug", []).append(_("A listing already uses this short name. Choose another."))
+            errors.setdefault("slug", []).append(SLUG_TAKEN)
         if errors:
             problems, status = attach_errors(form, errors), 400
         elif request.form.get("action") == "preview":
@@ -91,7 +88,7 @@ def _edit(listing=None):
                 session.commit()
             except IntegrityError:
                 session.rollback()
-                problems = attach_errors(form, {"slug": [_("A listing already uses this short name. Choose another.")]})
+                problems = attach_errors(form, {"slug": [SLUG_TAKEN]})
                 status = 400
             else:
                 return redirect(url_for("editor.listing", listing_id=listing.id, done=done), 303)

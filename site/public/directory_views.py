@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from babel.dates import get_day_names
 from flask import current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import db
@@ -34,14 +32,7 @@ def support_services(locale):
         return redirect(url_for("public.support_services", **query.args()), 303)
     moment = now()
     result = directory.search(listing_store.published(db.reader()), query, areas, moment)
-    day_names = [get_day_names("wide", locale=locale)[day] for day in range(7)]
-
-    def span(first, last):
-        return _("%(first)s to %(last)s", first=first, last=last)
-
-    def view(doc):
-        return directory.present(doc, locale, moment, day_names, span)
-
+    view = directory.presenter(locale, moment)
     return render_template("public/support_services.html", query=query, areas=areas, categories=CATEGORIES,
                            national=[view(d) for d in result.national], local=[view(d) for d in result.local],
                            result=result), 400 if query.errors else 200

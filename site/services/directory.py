@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+from babel.dates import get_day_names
+from flask_babel import gettext
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -142,6 +144,16 @@ def _contact(contact: dict, day_names, span) -> Contact:
     return Contact(contact["kind"], str(CONTACT_KINDS[contact["kind"]]), contact["value"], contact.get("label", ""),
                    _href(contact["kind"], contact["value"]), bool(spec and spec.always),
                    tuple(opening_hours.describe(spec, day_names, span)) if spec and not spec.always else ())
+
+
+def presenter(locale: str, moment: datetime):
+    """present() for one reader: day names and "Monday to Friday" in their language."""
+    day_names = [get_day_names("wide", locale=locale)[day] for day in range(7)]
+
+    def span(first, last):
+        return gettext("%(first)s to %(last)s", first=first, last=last)
+
+    return lambda doc: present(doc, locale, moment, day_names, span)
 
 
 def present(doc: dict, locale: str, moment: datetime, day_names: list[str], span) -> ListingView:

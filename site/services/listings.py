@@ -53,7 +53,13 @@ CONTACT_KINDS = {
     "chat": _l("Live chat"),
 }
 # Details an editor may mark as "not yet confirmed": shown to editors, refused in production.
-CHECKABLE = ("contacts", "hours", "languages", "access", "description")
+CHECKABLE = {
+    "contacts": _l("Contact details"),
+    "hours": _l("Opening hours"),
+    "languages": _l("Languages"),
+    "access": _l("Access"),
+    "description": _l("Description"),
+}
 
 HOURS_MESSAGE = _l("Write the hours like Mon-Fri 09:00-17:00; Sat 10:00-13:00, or 24/7, or leave empty if not known")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
