@@ -94,3 +94,20 @@ def test_session_cookie_is_httponly_lax_and_ends_with_the_browser(app):
     cookie = app.test_client().get("/_probe/session").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Expires" not in cookie and "Max-Age" not in cookie
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_every_public_form_tells_the_browser_not_to_keep_answers(client, locale):
+    """autocomplete="off" on the form itself is what stops Chromium restoring radios, checkboxes
+    and text after Exit then Back (the browser test in test_nothing_left_behind proves it)."""
+    import re
+
+    from tests.helpers import public_paths
+
+    seen = 0
+    for path in public_paths(locale):
+        html = client.get(path).get_data(as_text=True)
+        for form in re.findall(r"<form\b[^>]*>", html):
+            seen += 1
+            assert 'autocomplete="off"' in form, f"{path}: {form}"
+    assert seen >= 3
