@@ -34,6 +34,12 @@ class Referral(Base):
     details_enc: Mapped[str] = mapped_column(Text)
     message_enc: Mapped[str | None] = mapped_column(Text)
 
+    # "Tell us more": a hash of the one token that may add to this referral, and when it stops
+    # working. The token itself lives only in the page the person is looking at (never a cookie
+    # or a URL); each use replaces it, and finishing clears it.
+    continue_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    continue_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     # The staff notice: when it went, or how often it failed (never any personal data).
     notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notice_attempts: Mapped[int] = mapped_column(Integer, default=0)

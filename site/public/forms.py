@@ -122,33 +122,52 @@ class ContactFields:
 
 
 class SelfReferralForm(ContactFields, SafetyFields):
-    name = StringField(_l("What should we call you? (optional)"), [Optional(), Length(max=100)],
-                       description=_l("Any name you like. It does not have to be your real name."),
-                       render_kw={"autocomplete": "off"})
-    tenant = RadioField(_l("Are you one of our tenants? (optional)"), choices=YES_NO_NOT_SURE,
-                        validators=[Optional()])
-    address = TextAreaField(_l("Your address or tenancy reference (optional)"),
-                            [Optional(), Length(max=300)], render_kw={"autocomplete": "off", "rows": 3})
+    """The first page: only what is needed to reach her safely, and her agreement. Its Send commits
+    the referral, so if she must leave straight after, the team can still reach her."""
 
     preferred = RadioField(_l("How should we contact you first?"), choices=METHODS,
                            validators=[InputRequired(message=_l("Choose how we should contact you first"))])
-    also_ok = CheckboxesField(_l("Other ways that are also safe (optional)"), choices=METHODS,
-                              validators=[Optional()])
+    address = TextAreaField(_l("Your address"), [Optional(), Length(max=300)],
+                            description=_l("Needed only for a visit at home."),
+                            render_kw={"autocomplete": "off", "rows": 3})
     voicemail = RadioField(_l("May we leave a voicemail? (optional)"), choices=YES_NO, validators=[Optional()])
     someone_else = StringField(_l("If someone else answers, what should we say? (optional)"),
                                [Optional(), Length(max=200)],
                                description=_l("For example a code word, or a reason for calling that will not raise questions."),
                                render_kw={"autocomplete": "off"})
-    safe_times = StringField(_l("Safe days and times to contact you (optional)"), [Optional(), Length(max=200)],
-                             render_kw={"autocomplete": "off"})
+    # The label names the organisation; the template fills it in (see self_referral.html).
+    consent = BooleanField(_l("I agree to being contacted in the ways I chose"),
+                           [InputRequired(message=_l("Tick the box to agree that we may contact you"))])
 
-    language = StringField(_l("Which language would you like us to use? (optional)"),
-                           [Optional(), Length(max=60)])
-    interpreter = RadioField(_l("Do you need an interpreter? (optional)"), choices=YES_NO, validators=[Optional()])
-    access_needs = CheckboxesField(_l("Communication or access needs (optional)"), choices=ACCESS_NEEDS,
-                                   validators=[Optional()])
-    access_other = StringField(_l("Anything else about your needs (optional)"), [Optional(), Length(max=300)])
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        methods = {self.preferred.data} - {None}
+        ok = self.check_contact_details(methods) and ok
+        if "home" in methods and not self.address.data and not self.address.errors:
+            self.address.errors = [*self.address.errors, _l("Enter your address so we can visit you at home, or choose another way")]
+            ok = False
+        return ok
 
+    def answers(self):
+        contact = {"methods": [self.preferred.data], "phone": self.phone.data or None,
+                   "email": self.email.data or None, "voicemail": self.voicemail.data,
+                   "someone_else": self.someone_else.data or None, "safe_times": None}
+        return None, contact, {"address": self.address.data or None}, None
+
+
+class MoreFields(HavenForm):
+    """A "tell us more" page: the one-time token that adds to her referral, and which page it is."""
+
+    more_token = HiddenField()
+    step = HiddenField()
+
+    def changes(self) -> dict:
+        """What this page adds: parts of the referral ("details", "contact", "name", "message")."""
+        raise NotImplementedError
+
+
+class SituationForm(MoreFields):
+    title = _l("Your situation")
     danger_now = RadioField(_l("Are you in danger now? (optional)"), choices=YES_NO, validators=[Optional()])
     lives_with = RadioField(_l("Does the person harming you live with you? (optional)"),
                             choices=[*YES_NO, *options(("prefer_not", _l("I prefer not to say")))], validators=[Optional()])
@@ -158,6 +177,14 @@ class SelfReferralForm(ContactFields, SafetyFields):
                                   choices=YES_NO_NOT_SURE, validators=[Optional()])
     abuse_kinds = CheckboxesField(_l("What kinds of abuse are happening? (optional)"), choices=ABUSE_KINDS,
                                   validators=[Optional()], description=_l("Choose all that apply."))
+
+    def changes(self):
+        return {"details": {name: getattr(self, name).data or None for name in (
+            "danger_now", "lives_with", "children_in_home", "children_at_risk", "abuse_kinds")}}
+
+
+class HelpForm(MoreFields):
+    title = _l("The help you want")
     help_wanted = CheckboxesField(_l("What help would you like? (optional)"), choices=HELP_WANTED,
                                   validators=[Optional()], description=_l("Choose all that apply."))
     help_other = StringField(_l("Tell us about the other help you would like (optional)"),
@@ -165,28 +192,39 @@ class SelfReferralForm(ContactFields, SafetyFields):
     message = TextAreaField(_l("Anything else you want to tell us (optional)"),
                             [Optional(), Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
                             render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
-    # The label names the organisation; the template fills it in (see self_referral.html).
-    consent = BooleanField(_l("I agree to being contacted in the ways I chose"),
-                           [InputRequired(message=_l("Tick the box to agree that we may contact you"))])
 
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        methods = {self.preferred.data, *(self.also_ok.data or [])} - {None}
-        ok = self.check_contact_details(methods) and ok
-        if "home" in methods and not self.address.data and not self.address.errors:
-            self.address.errors = [*self.address.errors, _l("Enter your address so we can visit you at home, or choose another way")]
-            ok = False
-        return ok
+    def changes(self):
+        return {"details": {"help_wanted": self.help_wanted.data or None, "help_other": self.help_other.data or None},
+                "message": self.message.data or None}
 
-    def answers(self):
-        methods = [self.preferred.data] + [m for m in (self.also_ok.data or []) if m != self.preferred.data]
-        contact = {"methods": methods, "phone": self.phone.data or None, "email": self.email.data or None,
-                   "voicemail": self.voicemail.data, "someone_else": self.someone_else.data or None,
-                   "safe_times": self.safe_times.data or None}
-        details = {name: getattr(self, name).data or None for name in (
-            "tenant", "address", "language", "interpreter", "access_needs", "access_other", "danger_now",
-            "lives_with", "children_in_home", "children_at_risk", "abuse_kinds", "help_wanted", "help_other")}
-        return self.name.data or None, contact, details, self.message.data or None
+
+class AboutForm(MoreFields):
+    title = _l("About you, language and access")
+    name = StringField(_l("What should we call you? (optional)"), [Optional(), Length(max=100)],
+                       description=_l("Any name you like. It does not have to be your real name."),
+                       render_kw={"autocomplete": "off"})
+    tenant = RadioField(_l("Are you one of our tenants? (optional)"), choices=YES_NO_NOT_SURE,
+                        validators=[Optional()])
+    also_ok = CheckboxesField(_l("Other ways that are also safe (optional)"), choices=METHODS,
+                              validators=[Optional()])
+    safe_times = StringField(_l("Safe days and times to contact you (optional)"), [Optional(), Length(max=200)],
+                             render_kw={"autocomplete": "off"})
+    language = StringField(_l("Which language would you like us to use? (optional)"),
+                           [Optional(), Length(max=60)])
+    interpreter = RadioField(_l("Do you need an interpreter? (optional)"), choices=YES_NO, validators=[Optional()])
+    access_needs = CheckboxesField(_l("Communication or access needs (optional)"), choices=ACCESS_NEEDS,
+                                   validators=[Optional()])
+    access_other = StringField(_l("Anything else about your needs (optional)"), [Optional(), Length(max=300)])
+
+    def changes(self):
+        return {"name": self.name.data or None,
+                "contact": {"also_ok": self.also_ok.data or [], "safe_times": self.safe_times.data or None},
+                "details": {name: getattr(self, name).data or None for name in (
+                    "tenant", "language", "interpreter", "access_needs", "access_other")}}
+
+
+# The optional pages, in the order she meets them.
+MORE_STEPS = {"situation": SituationForm, "help": HelpForm, "about": AboutForm}
 
 
 class ConcernForm(ContactFields, SafetyFields):

@@ -1,4 +1,10 @@
-"""The self-referral and the concern form: thin views over services.intake and services.referrals."""
+"""The self-referral and the concern form: thin views over services.intake and services.referrals.
+
+A sent form is answered with its confirmation page directly, not by a redirect: the page that
+says "sent" must know what was sent (danger now, the next optional page and its one-time token),
+and none of that may sit in a cookie or a URL. Opened directly, the "sent" addresses show a
+neutral page.
+"""
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -8,12 +14,27 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import db
 from ..extensions import csrf, limiter
 from ..services import intake, notify, referrals
-from .forms import ConcernForm, SelfReferralForm
+from .forms import MORE_STEPS, ConcernForm, SelfReferralForm
 from .views import bp
+
+STEP_NAMES = list(MORE_STEPS)
 
 
 def _referral_limit() -> str:
     return current_app.config["REFERRAL_LIMITS"]
+
+
+def _step_form(name: str, token: str, formdata=None):
+    form = MORE_STEPS[name](formdata=formdata)
+    form.more_token.data, form.step.data = token, name
+    return form
+
+
+def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None, saved: bool = False,
+          status: int = 200, failed: bool = False, expired: bool = False):
+    return render_template("public/sent.html", kind=kind, danger=danger, step=step, form=form, saved=saved,
+                           failed=failed, expired=expired, step_number=STEP_NAMES.index(step) + 1 if step else None,
+                           step_count=len(STEP_NAMES)), status
 
 
 def _handle(form_class, kind: str, template: str, sent_endpoint: str):
@@ -44,13 +65,18 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
         session = db.session()
         try:
             referral, created = referrals.submit(session, current_app.extensions["haven_keyring"], submission)
+            # A double click sends the same token twice and the browser shows the second answer:
+            # each answer carries a fresh token, so the page she ends up on always works.
+            token = referrals.issue_continuation(session, referral) if kind == "self" else None
         except SQLAlchemyError:
             session.rollback()
             current_app.logger.error("a referral could not be saved (database error)")
             return render_template(template, form=form, failed=True), 503
         if created:
             notify.notify(session, config, referral)
-        return redirect(url_for(sent_endpoint), 303)
+        if token is None:
+            return _sent(kind, danger=details.get("danger_now") == "yes")
+        return _sent(kind, step=STEP_NAMES[0], form=_step_form(STEP_NAMES[0], token))
     form.started.data = intake.started_stamp(config["SECRET_KEY"])
     return render_template(template, form=form, notice=notice)
 
@@ -67,9 +93,54 @@ def self_referral(locale):
     return _handle(SelfReferralForm, "self", "public/self_referral.html", "public.self_referral_sent")
 
 
+@bp.post("/<locale:locale>/ask-for-help/more")
+@csrf.exempt
+@limiter.limit(_referral_limit, methods=["POST"])
+def self_referral_more(locale):
+    """One optional page's Send (or Finish): adds to the referral already committed."""
+    name = request.form.get("step")
+    if name not in MORE_STEPS:
+        return _sent("self", expired=True, status=400)
+    form = _step_form(name, request.form.get("more_token", ""), formdata=request.form)
+    token = form.more_token.data
+    session = db.session()
+    keyring = current_app.extensions["haven_keyring"]
+    finishing = "finish" in request.form
+    if not finishing and not form.validate_on_submit():
+        return _sent("self", step=name, form=form, status=400 if form.errors else 200)
+    if finishing and not form.validate_on_submit() and "csrf_token" in form.errors:
+        return _sent("self", step=name, form=form, status=400)
+    following = STEP_NAMES.index(name) + 1
+    last = finishing or following == len(STEP_NAMES)
+    try:
+        if finishing:
+            referral = referrals.finish(session, token)
+            continued = referrals.Continued(referral=referral, token=None, escalated=False)
+        else:
+            continued = referrals.add_more(session, keyring, token, form.changes(), last=last)
+    except referrals.ContinuationExpired:
+        session.rollback()
+        return _sent("self", expired=True)
+    except referrals.MissingContact:
+        form.also_ok.errors = [*form.also_ok.errors,
+                               _("We have no phone number, email or address for one of these: choose only ways you have told us about")]
+        return _sent("self", step=name, form=form, status=400)
+    except SQLAlchemyError:
+        session.rollback()
+        current_app.logger.error("a referral could not be updated (database error)")
+        return _sent("self", step=name, form=form, status=503, failed=True)
+    if continued.escalated:
+        notify.notify(session, current_app.config, continued.referral)
+    danger = continued.danger
+    if last:
+        return _sent("self", danger=danger, saved=not finishing)
+    return _sent("self", danger=danger, step=STEP_NAMES[following], saved=True,
+                 form=_step_form(STEP_NAMES[following], continued.token))
+
+
 @bp.get("/<locale:locale>/ask-for-help/sent")
 def self_referral_sent(locale):
-    return render_template("public/sent.html", kind="self")
+    return render_template("public/not_sent.html", kind="self")
 
 
 @bp.route("/<locale:locale>/tell-us-about-someone", methods=["GET", "POST"])
@@ -81,4 +152,4 @@ def concern(locale):
 
 @bp.get("/<locale:locale>/tell-us-about-someone/sent")
 def concern_sent(locale):
-    return render_template("public/sent.html", kind="concern")
+    return render_template("public/not_sent.html", kind="concern")

@@ -1,9 +1,12 @@
 """Referrals: priority at intake, encryption, the one commit that matters, and key rotation."""
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +18,10 @@ from ..security.crypto import Keyring
 TABLE = "referral"
 ENCRYPTED_COLUMNS = ("name_enc", "contact_enc", "details_enc", "message_enc")
 KINDS = ("self", "concern")
+# Long enough to answer the optional pages slowly, short enough that a token left in a page's
+# history is soon worth nothing.
+CONTINUE_FOR = timedelta(minutes=60)
+PHONE_METHODS = {"call", "text"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,118 @@ def submit(session: Session, keyring: Keyring, submission: Submission) -> tuple[
             raise
         return existing, False
     return referral, True
+
+
+class ContinuationExpired(Exception):
+    """The token is unknown, used already or too old: nothing more can be added with it."""
+
+
+class MissingContact(Exception):
+    """A way of contacting her was chosen for which she has given no number or address."""
+
+    def __init__(self, method: str):
+        super().__init__(method)
+        self.method = method
+
+
+@dataclass(frozen=True)
+class Continued:
+    referral: Referral
+    token: str | None  # for the next page; None once she has finished
+    escalated: bool  # the answers just made the referral urgent
+    danger: bool = False  # she has said she is in danger now
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; every time Haven stores is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def issue_continuation(session: Session, referral: Referral, now: datetime | None = None) -> str | None:
+    """A new one-time token for the optional pages, replacing any earlier one, and committed.
+
+    None when the referral is too old to add to: a form sent again long after (a page restored
+    from history, say) must not reopen it."""
+    now = now or _now()
+    if _aware(referral.created_at) + CONTINUE_FOR < now:
+        return None
+    token = secrets.token_urlsafe(32)
+    referral.continue_hash = _hash(token)
+    referral.continue_expires_at = now + CONTINUE_FOR
+    session.commit()
+    return token
+
+
+def _find_continuation(session: Session, token: str | None, now: datetime) -> Referral:
+    if not token or len(token) > 100:
+        raise ContinuationExpired()
+    referral = session.scalar(select(Referral).where(Referral.continue_hash == _hash(token)))
+    if referral is None or referral.continue_expires_at is None or _aware(referral.continue_expires_at) < now:
+        raise ContinuationExpired()
+    return referral
+
+
+def add_more(session: Session, keyring: Keyring, token: str | None, changes: dict, *,
+             last: bool = False, now: datetime | None = None) -> Continued:
+    """Add a "tell us more" page's answers to the referral its token names, and commit.
+
+    The token is used up: the result carries the next one (None after the last page). Raises
+    ContinuationExpired or MissingContact (nothing is changed then), or whatever the database
+    raises (the caller tells her it was not sent; the token still works)."""
+    now = now or _now()
+    referral = _find_continuation(session, token, now)
+    submission = read(keyring, referral)
+    contact, details = dict(submission.contact), dict(submission.details)
+    details.update(changes.get("details", {}))
+    extra = changes.get("contact", {})
+    if "also_ok" in extra:
+        first = contact["methods"][:1]
+        contact["methods"] = first + [m for m in extra["also_ok"] if m not in first]
+        for method in contact["methods"]:
+            if (method in PHONE_METHODS and not contact.get("phone")) or (method == "email" and not contact.get("email")) \
+                    or (method == "home" and not details.get("address")):
+                session.rollback()
+                raise MissingContact(method)
+    if "safe_times" in extra:
+        contact["safe_times"] = extra["safe_times"]
+    was = referral.priority
+    referral.priority = priority(details)
+    escalated = was != "urgent" and referral.priority == "urgent"
+    if escalated:
+        # The staff notice said "standard": send it again, now saying "urgent".
+        referral.notice_sent_at = None
+    _seal(keyring, referral, "contact_enc", json.dumps(contact, ensure_ascii=False))
+    _seal(keyring, referral, "details_enc", json.dumps(details, ensure_ascii=False))
+    if changes.get("name"):
+        _seal(keyring, referral, "name_enc", changes["name"])
+    if changes.get("message"):
+        _seal(keyring, referral, "message_enc", changes["message"])
+    next_token = None
+    if last:
+        referral.continue_hash = referral.continue_expires_at = None
+    else:
+        next_token = secrets.token_urlsafe(32)
+        referral.continue_hash = _hash(next_token)
+        referral.continue_expires_at = now + CONTINUE_FOR
+    session.commit()
+    return Continued(referral=referral, token=next_token, escalated=escalated,
+                     danger=details.get("danger_now") == "yes")
+
+
+def finish(session: Session, token: str | None, now: datetime | None = None) -> Referral:
+    """She has nothing more to add: the token stops working."""
+    referral = _find_continuation(session, token, now or _now())
+    referral.continue_hash = referral.continue_expires_at = None
+    session.commit()
+    return referral
 
 
 def read(keyring: Keyring, referral: Referral) -> Submission:

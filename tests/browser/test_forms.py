@@ -80,19 +80,31 @@ def test_self_referral_by_keyboard_only(page, live_server, app_for_checks, local
     page.keyboard.press("Enter")
     expect(page.locator("#preferred-0")).to_be_focused()
 
-    page.keyboard.press("Space")  # first choice: phone call
+    page.keyboard.press("Space")  # first choice: phone call, which reveals the phone number
     type_into(page, "#phone", "07700 900 982")
-    type_into(page, "#message", CANARY)
+    type_into(page, "#someone_else", CANARY)
     choose(page, "#consent")
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/{locale}/ask-for-help/sent")
-    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator(".panel-confirmation h1")).to_be_visible()
     assert CANARY not in page.content()
+    # Committed on that first Send, before she answers anything more.
     assert referral_count(app_for_checks) == before + 1
     referral, sent = newest(app_for_checks)
-    assert sent.message == CANARY and sent.contact["phone"] == "+447700900982"
+    assert sent.contact["someone_else"] == CANARY and sent.contact["phone"] == "+447700900982"
     assert referral.locale == locale
+
+    # The optional pages, by keyboard too: say she is in danger now, then finish.
+    choose_radio(page, "danger_now", 0)
+    tab_to(page, "form button[type=submit]:not([name])")
+    page.keyboard.press("Enter")
+    expect(page.locator(".danger-now")).to_be_visible()
+    tab_to(page, "button[name=finish]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".more")).to_have_count(0)
+    referral, sent = newest(app_for_checks)
+    assert referral_count(app_for_checks) == before + 1
+    assert referral.priority == "urgent" and sent.details["danger_now"] == "yes"
 
 
 def test_concern_without_javascript(no_js_context, live_server, app_for_checks):
@@ -104,7 +116,7 @@ def test_concern_without_javascript(no_js_context, live_server, app_for_checks):
     page.get_by_label("Not sure").check()
     page.get_by_label("No, I want to stay anonymous").check()
     page.get_by_role("button", name="Send").click()
-    page.wait_for_url("**/en/tell-us-about-someone/sent")
+    expect(page.locator(".panel-confirmation")).to_be_visible()
     assert referral_count(app_for_checks) == before + 1
     _, sent = newest(app_for_checks)
     assert sent.message == CANARY and sent.details["anonymous"] is True
@@ -113,10 +125,10 @@ def test_concern_without_javascript(no_js_context, live_server, app_for_checks):
 def test_self_referral_without_javascript_keeps_answers_on_error(no_js_context, live_server, app_for_checks):
     page = no_js_context.new_page()
     page.goto(f"{live_server}/ar/ask-for-help/form")
-    page.locator("#message").fill(CANARY)
+    page.locator("#someone_else").fill(CANARY)
     page.locator("button[type=submit]").click()
     expect(page.locator(".error-summary")).to_be_visible()
-    expect(page.locator("#message")).to_have_value(CANARY)
+    expect(page.locator("#someone_else")).to_have_value(CANARY)
 
 
 def test_a_double_click_on_send_makes_one_referral(page, live_server, app_for_checks):
@@ -125,7 +137,11 @@ def test_a_double_click_on_send_makes_one_referral(page, live_server, app_for_ch
     page.locator("#preferred-4").check()  # face to face at an office
     page.locator("#consent").check()
     page.locator("button[type=submit]").dblclick()
-    page.wait_for_url("**/en/ask-for-help/sent")
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    # The page she is left on can still add to the referral.
+    page.locator("#danger_now-1").check()
+    page.locator(".more button[type=submit]:not([name])").click()
+    expect(page.get_by_text("Your extra answers have been saved too")).to_be_visible()
     page.go_back()
     page.wait_for_load_state()
     assert referral_count(app_for_checks) == before + 1
@@ -158,7 +174,7 @@ def test_concern_by_keyboard_only(page, live_server, app_for_checks, locale):
     type_into(page, "#phone", "0121 496 0000")
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/{locale}/tell-us-about-someone/sent")
+    expect(page.locator(".panel-confirmation")).to_be_visible()
     assert referral_count(app_for_checks) == before + 1
     referral, sent = newest(app_for_checks)
     assert referral.kind == "concern" and referral.priority == "standard"
@@ -171,10 +187,12 @@ def test_self_referral_sent_without_javascript(no_js_context, live_server, app_f
     page.goto(f"{live_server}/en/ask-for-help/form")
     page.locator("#preferred-2").check()  # email
     page.locator("#email").fill("safe.address@example.org")
-    page.locator("#children_at_risk-0").check()
     page.locator("#consent").check()
     page.locator("button[type=submit]").click()
-    page.wait_for_url("**/en/ask-for-help/sent")
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    page.locator("#children_at_risk-0").check()
+    page.locator(".more button[type=submit]:not([name])").click()
+    expect(page.get_by_text("Your extra answers have been saved too")).to_be_visible()
     assert referral_count(app_for_checks) == before + 1
     referral, sent = newest(app_for_checks)
     assert referral.priority == "urgent" and sent.contact["email"] == "safe.address@example.org"
@@ -184,15 +202,22 @@ def test_the_staff_notice_reaches_the_mail_sink_without_personal_data(page, live
                                                                       monkeypatch):
     monkeypatch.setitem(live_app.config, "SMTP_PORT", smtp_sink.port)
     page.goto(f"{live_server}/en/ask-for-help/form")
-    page.locator("#name").fill(CANARY)
     page.locator("#preferred-4").check()
-    page.locator("#danger_now-0").check()
-    page.locator("#message").fill(CANARY)
+    page.locator("#someone_else").fill(CANARY)
     page.locator("#consent").check()
     page.locator("button[type=submit]").click()
-    page.wait_for_url("**/en/ask-for-help/sent")
-    assert len(smtp_sink.messages) == 1
-    assert "new urgent referral" in smtp_sink.messages[0] and CANARY not in smtp_sink.messages[0]
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    page.locator("#danger_now-0").check()
+    page.locator(".more button[type=submit]:not([name])").click()
+    page.locator("#message").fill(CANARY)
+    page.locator(".more button[type=submit]:not([name])").click()
+    page.locator("#name").fill(CANARY)
+    page.locator(".more button[type=submit]:not([name])").click()
+    expect(page.locator(".more")).to_have_count(0)
+    # One notice for the new referral, one when it became urgent; neither says a word of hers.
+    assert len(smtp_sink.messages) == 2
+    assert "new standard referral" in smtp_sink.messages[0] and "new urgent referral" in smtp_sink.messages[1]
+    assert all(CANARY not in message for message in smtp_sink.messages)
 
 
 def test_a_failed_save_shows_503_keeps_the_answers_and_the_helplines(page, live_server, monkeypatch):
@@ -204,12 +229,12 @@ def test_a_failed_save_shows_503_keeps_the_answers_and_the_helplines(page, live_
     monkeypatch.setattr(referrals, "submit", broken)
     page.goto(f"{live_server}/ar/ask-for-help/form")
     page.locator("#preferred-4").check()
-    page.locator("#message").fill(CANARY)
+    page.locator("#someone_else").fill(CANARY)
     page.locator("#consent").check()
     with page.expect_response("**/ar/ask-for-help/form") as sent:
         page.locator("button[type=submit]").click()
     assert sent.value.status == 503
     expect(page.locator(".failure")).to_be_visible()
-    expect(page.locator("#message")).to_have_value(CANARY)
+    expect(page.locator("#someone_else")).to_have_value(CANARY)
     expect(page.locator("#consent")).to_be_checked()
     expect(page.locator(".failure a[href='tel:08082000247']")).to_be_visible()

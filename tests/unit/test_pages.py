@@ -35,7 +35,7 @@ def test_every_public_page_has_exit_emergency_numbers_and_right_language(client,
         assert phone.get("dir") == "ltr"
 
 
-def test_home_page_gives_emergency_help_helpline_our_team_and_four_routes(client):
+def test_home_page_gives_emergency_help_helpline_our_team_and_five_routes(client):
     page = soup(client.get("/en/"))
     text = page.get_text(" ", strip=True)
     assert "call 999" in text.lower()
@@ -46,8 +46,9 @@ def test_home_page_gives_emergency_help_helpline_our_team_and_four_routes(client
     assert "[TO SUPPLY:" in text
     assert not page.find("a", href=lambda h: h and h.startswith("tel:[TO"))
     routes = [a["href"] for a in page.select(".routes a")]
-    assert routes == ["/en/help-for-myself", "/en/worried-about-someone", "/en/worried-about-my-behaviour",
-                      "/en/support-services"]
+    # The form's interruption page comes first: two taps from home to the form.
+    assert routes == ["/en/ask-for-help", "/en/help-for-myself", "/en/worried-about-someone",
+                      "/en/worried-about-my-behaviour", "/en/support-services"]
     exit_help = page.find("section", class_="exit-help").get_text(" ", strip=True)
     assert "Shift key 3 times" in exit_help
     assert "does not delete your browsing history" in exit_help

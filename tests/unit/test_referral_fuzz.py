@@ -8,12 +8,12 @@ from sqlalchemy import select
 from haven import db
 from haven.models import Referral
 from haven.services import referrals
-from tests.unit.test_referrals import CONCERN, FORM, open_form
+from tests.unit.test_referrals import CONCERN, FORM, MORE, hidden, open_form
 
-FIELDS = ["name", "tenant", "address", "preferred", "also_ok", "phone", "voicemail", "someone_else",
-          "safe_times", "email", "language", "interpreter", "access_needs", "access_other", "danger_now",
-          "lives_with", "children_in_home", "children_at_risk", "abuse_kinds", "help_wanted", "help_other",
-          "message", "consent"]
+FIELDS = ["address", "preferred", "phone", "voicemail", "someone_else", "email", "consent"]
+MORE_FIELDS = ["name", "tenant", "also_ok", "safe_times", "language", "interpreter", "access_needs",
+               "access_other", "danger_now", "lives_with", "children_in_home", "children_at_risk",
+               "abuse_kinds", "help_wanted", "help_other", "message", "step", "finish"]
 
 anything = st.one_of(st.text(max_size=300), st.text(max_size=6000), st.sampled_from(
     ["call", "email", "home", "yes", "no", "y", "07700 900 982", "a@b.co", "\x00", "' OR 1=1 --",
@@ -26,17 +26,38 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def test_any_answers_give_a_page_never_a_500(client, answers):
     response = client.post(FORM, data={**open_form(client), **answers})
     assert response.status_code in (200, 303)
+    html = response.get_data(as_text=True)
     if response.status_code == 200:
-        assert "There is a problem" in response.get_data(as_text=True)
+        assert "There is a problem" in html or "Your message has been sent" in html
+
+
+def _first_page_sent(client) -> str:
+    return client.post(FORM, data={**open_form(client), "preferred": "office", "consent": "y"}).get_data(as_text=True)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(MORE_FIELDS), anything, max_size=len(MORE_FIELDS)),
+       st.sampled_from(["situation", "help", "about"]))
+def test_any_optional_answers_give_a_page_never_a_500(client, answers, step):
+    html = _first_page_sent(client)
+    fields = {"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"), "step": step}
+    response = client.post(MORE, data={**fields, **answers})
+    assert response.status_code in (200, 400)
 
 
 @FUZZ
 @given(st.text(min_size=1, max_size=5000), st.text(max_size=100))
 def test_accepted_text_round_trips_exactly(app, client, message, name):
-    response = client.post(FORM, data={**open_form(client), "preferred": "office", "consent": "y",
-                                       "message": message, "name": name})
-    if response.status_code != 303:
+    html = _first_page_sent(client)
+    html = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+                                   "step": "situation"}).get_data(as_text=True)
+    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"),
+                                       "more_token": hidden(html, "more_token"), "step": "help", "message": message})
+    if response.status_code != 200:
         return  # refused with a message, which the test above covers
+    html = response.get_data(as_text=True)
+    client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+                            "step": "about", "name": name})
     with app.app_context():
         referral = db.session().scalars(select(Referral).order_by(Referral.id.desc()).limit(1)).one()
         sent = referrals.read(app.extensions["haven_keyring"], referral)

@@ -28,9 +28,29 @@ def open_form(client, path=FORM) -> dict:
 
 
 def good_answers(**changes) -> dict:
+    """The first page: all that is needed to reach her safely."""
     return {"preferred": "call", "phone": "07700 900 982", "voicemail": "no",
-            "someone_else": "Say you are from the surgery", "danger_now": "no",
-            "message": CANARY, "consent": "y", **changes}
+            "someone_else": CANARY, "consent": "y", **changes}
+
+
+MORE = "/en/ask-for-help/more"
+
+
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def send_more(client, html: str, **answers):
+    """Send the optional page shown in html, with these answers; returns the response."""
+    fields = {"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+              "step": hidden(html, "step")}
+    return client.post(MORE, data={**fields, **answers})
+
+
+def sent_page(client, **changes) -> str:
+    response = client.post(FORM, data={**open_form(client), **good_answers(**changes)})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def count(app) -> int:
@@ -44,18 +64,20 @@ def only_referral(app) -> Referral:
 
 
 def test_a_valid_referral_is_committed_encrypted_then_confirmed(app, client):
-    response = client.post(FORM, data={**open_form(client), **good_answers(danger_now="yes")})
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/en/ask-for-help/sent"
+    response = client.post(FORM, data={**open_form(client), **good_answers()})
+    # Answered directly (no redirect): the confirmation carries the next page's one-time token.
+    assert response.status_code == 200 and "Location" not in response.headers
     referral = only_referral(app)
-    assert referral.priority == "urgent" and referral.kind == "self" and referral.locale == "en"
-    assert CANARY not in referral.message_enc and "07700" not in referral.contact_enc
+    assert referral.priority == "standard" and referral.kind == "self" and referral.locale == "en"
+    assert CANARY not in referral.contact_enc and "07700" not in referral.contact_enc
     sent = referrals.read(app.extensions["haven_keyring"], referral)
-    assert sent.message == CANARY
+    assert sent.contact["someone_else"] == CANARY
     assert sent.contact["phone"] == "+447700900982"  # stored normalised
-    confirmation = client.get("/en/ask-for-help/sent").get_data(as_text=True)
+    confirmation = response.get_data(as_text=True)
+    assert "Your message has been sent" in confirmation
     assert CANARY not in confirmation and "07700" not in confirmation
     assert 'href="tel:08082000247"' in confirmation
+    assert "Cover your tracks now" in confirmation and "call log" in confirmation
 
 
 def test_priority_is_urgent_for_children_at_risk_and_standard_otherwise():
@@ -66,9 +88,12 @@ def test_priority_is_urgent_for_children_at_risk_and_standard_otherwise():
 
 def test_sending_twice_makes_one_referral(app, client):
     answers = {**open_form(client), **good_answers()}
-    assert client.post(FORM, data=answers).status_code == 303
-    assert client.post(FORM, data=answers).status_code == 303
+    first = client.post(FORM, data=answers).get_data(as_text=True)
+    second = client.post(FORM, data=answers).get_data(as_text=True)
     assert count(app) == 1
+    # The browser shows the second answer: its token is the one that works.
+    assert send_more(client, second, danger_now="no").status_code == 200
+    assert "can no longer add" in send_more(client, first, danger_now="yes").get_data(as_text=True)
 
 
 def test_missing_answers_show_an_error_summary_and_keep_what_was_typed(app, client):
@@ -89,7 +114,7 @@ def test_missing_answers_show_an_error_summary_and_keep_what_was_typed(app, clie
     (good_answers(preferred="email", phone=""), "email", "Enter a safe email address"),
     (good_answers(preferred="email", email="not an email"), "email", "Enter an email address"),
     (good_answers(preferred="home"), "address", "Enter your address"),
-    (good_answers(message="x" * 5001), "message", "5000 characters"),
+    (good_answers(someone_else="x" * 201), "someone_else", "200 characters"),
     (good_answers(preferred="carrier pigeon"), "preferred", "Not a valid choice"),
 ])
 def test_bad_answers_are_refused_with_a_clear_message_and_nothing_saved(app, client, answers, field, message):
@@ -113,7 +138,7 @@ def test_an_expired_or_missing_csrf_token_keeps_the_answers(app, client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your answers are still here" in html
-    assert 'value="Say you are from the surgery"' in html
+    assert f'value="{CANARY}"' in html
     assert count(app) == 0
 
 
@@ -134,6 +159,8 @@ def test_a_failed_save_says_so_keeps_the_answers_and_gives_the_helplines(app, cl
 def test_the_hidden_trap_field_makes_scripts_believe_they_succeeded(app, client):
     response = client.post(FORM, data={**open_form(client), **good_answers(website="http://spam")})
     assert response.status_code == 303 and count(app) == 0
+    # The address it is sent to, opened directly, claims nothing was sent.
+    assert "has been sent" not in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_form_sent_faster_than_a_person_can_type_is_shown_again(app, client):
@@ -158,8 +185,12 @@ def test_flooding_gets_a_translated_429_with_the_helplines(app, client):
 def test_a_concern_can_be_anonymous(app, client):
     fields = open_form(client, CONCERN)
     response = client.post(CONCERN, data={**fields, "worry": CANARY, "danger_now": "yes", "contact_back": "no",
+                                          "reporter_name": "Typed then changed mind", "method": "call",
                                           "phone": "07700 900 982"})
-    assert response.status_code == 303
+    assert response.status_code == 200
+    main = response.get_data(as_text=True).split("<main", 1)[1]
+    # Someone is in danger now: the confirmation opens by saying to call 999.
+    assert main.index("we do not read messages at once") < main.index("Your message has been sent")
     referral = only_referral(app)
     assert referral.kind == "concern" and referral.priority == "urgent" and referral.name_enc is None
     sent = referrals.read(app.extensions["haven_keyring"], referral)
@@ -177,14 +208,17 @@ def test_a_concern_with_contact_needs_a_way_to_reach_the_reporter(app, client):
 def test_the_form_never_puts_answers_in_a_url_and_marks_sensitive_fields(client):
     html = client.get(FORM).get_data(as_text=True)
     assert 'method="post"' in html
-    for field in ("name", "phone", "email", "someone_else", "address", "message"):
+    for field in ("phone", "email", "someone_else", "address"):
         assert re.search(rf'id="{field}"[^>]*autocomplete="off"|autocomplete="off"[^>]*id="{field}"', html), field
 
 
 def test_the_canary_never_reaches_the_database_file_the_logs_or_the_notice(app, client, caplog, database_url,
                                                                            smtp_sink):
     app.config["SMTP_PORT"] = smtp_sink.port
-    client.post(FORM, data={**open_form(client), **good_answers(name=CANARY, address=CANARY)})
+    html = sent_page(client, preferred="home", address=CANARY)
+    html = send_more(client, html, danger_now="yes").get_data(as_text=True)
+    html = send_more(client, html, message=CANARY).get_data(as_text=True)
+    send_more(client, html, name=CANARY)
     assert count(app) == 1
     assert CANARY not in "\n".join(record.getMessage() for record in caplog.records)
     assert smtp_sink.messages and all(CANARY not in message for message in smtp_sink.messages)
@@ -207,17 +241,21 @@ def test_keys_rotate_re_encrypts_under_the_newest_key(app, client, runner):
     assert "1 referrals re-encrypted under next" in result.output
     referral = only_referral(app)
     assert all(Keyring.key_id_of(getattr(referral, c)) == "next" for c in ("contact_enc", "details_enc"))
-    assert referrals.read(app.extensions["haven_keyring"], referral).message == CANARY
+    assert referrals.read(app.extensions["haven_keyring"], referral).contact["someone_else"] == CANARY
     assert "0 referrals" in runner.invoke(args=["keys", "rotate"]).output
 
 
 def test_each_new_referral_sends_one_notice_with_no_personal_data(app, client, smtp_sink):
     app.config["SMTP_PORT"] = smtp_sink.port
-    answers = {**open_form(client), **good_answers(danger_now="yes", name=CANARY)}
+    answers = {**open_form(client), **good_answers()}
     client.post(FORM, data=answers)
-    client.post(FORM, data=answers)  # the resend makes no second notice
+    html = client.post(FORM, data=answers).get_data(as_text=True)  # the resend makes no second notice
     assert len(smtp_sink.messages) == 1
-    notice = smtp_sink.messages[0]
+    assert "Subject: Haven: new standard referral" in smtp_sink.messages[0]
+    send_more(client, html, danger_now="yes", abuse_kinds=["physical"])
+    # Now urgent: the team is told again, and this time it says so.
+    assert len(smtp_sink.messages) == 2
+    notice = smtp_sink.messages[1]
     assert "Subject: Haven: new urgent referral" in notice
     assert "/staff/inbox" in notice
     assert CANARY not in notice and "07700" not in notice and "+44" not in notice
@@ -227,7 +265,7 @@ def test_each_new_referral_sends_one_notice_with_no_personal_data(app, client, s
 def test_a_failing_mail_server_never_loses_the_referral_and_the_notice_is_retried(app, client, runner, smtp_sink):
     app.config["SMTP_PORT"] = 1  # nothing listens there
     response = client.post(FORM, data={**open_form(client), **good_answers()})
-    assert response.status_code == 303
+    assert response.status_code == 200
     referral = only_referral(app)
     assert referral.notice_sent_at is None and referral.notice_attempts == 1
     assert referral.notice_error == "ConnectionRefusedError"
@@ -249,3 +287,116 @@ def test_an_empty_form_sent_at_once_shows_what_is_needed(app, client):
     html = client.post(FORM, data=open_form(client)).get_data(as_text=True)
     assert "Choose how we should contact you first" in html
     assert "send the form again" not in html
+
+
+# ---- the optional "tell us more" pages -------------------------------------------------------
+
+def test_each_optional_page_adds_to_the_same_referral_and_is_committed_at_once(app, client):
+    html = sent_page(client)
+    assert 'name="more_token"' in html and "Page 1 of 3" in html
+    html = send_more(client, html, danger_now="yes", children_in_home="yes", abuse_kinds=["physical", "coercive"])
+    assert html.status_code == 200
+    html = html.get_data(as_text=True)
+    # Committed already: read back before she goes any further.
+    keyring = app.extensions["haven_keyring"]
+    referral = only_referral(app)
+    assert referral.priority == "urgent"
+    assert referrals.read(keyring, referral).details["abuse_kinds"] == ["physical", "coercive"]
+    main = html.split("<main", 1)[1]
+    assert main.index("we do not read messages at once") < main.index("Your message has been sent")
+    assert "Your extra answers have been saved too" in html and "Page 2 of 3" in html
+    html = send_more(client, html, help_wanted=["safer_home"], message=CANARY).get_data(as_text=True)
+    assert CANARY not in html
+    html = send_more(client, html, name="Sam", also_ok=["text"], language="Polish", interpreter="yes").get_data(as_text=True)
+    assert 'name="more_token"' not in html  # the last page: nothing more to add to
+    sent = referrals.read(keyring, only_referral(app))
+    assert count(app) == 1
+    assert sent.name == "Sam" and sent.message == CANARY
+    assert sent.contact["methods"] == ["call", "text"] and sent.contact["someone_else"] == CANARY
+    assert sent.details["help_wanted"] == ["safer_home"] and sent.details["language"] == "Polish"
+    assert sent.details["children_in_home"] == "yes"
+    assert only_referral(app).continue_hash is None
+
+
+def test_the_token_works_once_and_nowhere_but_the_page(app, client):
+    response = client.post(FORM, data={**open_form(client), **good_answers()})
+    html = response.get_data(as_text=True)
+    token = hidden(html, "more_token")
+    assert token not in response.headers.get("Set-Cookie", "") and token not in response.headers.get("Location", "")
+    assert token not in only_referral(app).continue_hash  # only a hash is kept
+    assert send_more(client, html, danger_now="no").status_code == 200
+    replay = send_more(client, html, danger_now="yes", message=CANARY)
+    assert "can no longer add" in replay.get_data(as_text=True)
+    assert only_referral(app).priority == "standard"
+
+
+def test_the_token_expires_after_an_hour(app, client, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    html = sent_page(client)
+    later = datetime.now(timezone.utc) + timedelta(minutes=61)
+    monkeypatch.setattr(referrals, "_now", lambda: later)
+    assert "can no longer add" in send_more(client, html, danger_now="yes").get_data(as_text=True)
+    assert only_referral(app).priority == "standard"
+
+
+@pytest.mark.parametrize("token", ["", "x" * 500, "forged-token"])
+def test_a_forged_or_missing_token_changes_nothing(app, client, token):
+    html = sent_page(client)
+    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": token,
+                                       "step": "situation", "danger_now": "yes"})
+    assert response.status_code == 200 and "can no longer add" in response.get_data(as_text=True)
+    assert only_referral(app).priority == "standard"
+
+
+def test_an_unknown_step_is_a_clear_400(client):
+    html = sent_page(client)
+    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"),
+                                       "more_token": hidden(html, "more_token"), "step": "../../etc"})
+    assert response.status_code == 400 and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_finish_stops_the_token(app, client):
+    html = sent_page(client)
+    done = send_more(client, html, finish="1").get_data(as_text=True)
+    assert "Your message has been sent" in done and 'name="more_token"' not in done
+    assert only_referral(app).continue_hash is None
+    assert "can no longer add" in send_more(client, html, danger_now="yes").get_data(as_text=True)
+
+
+def test_another_way_needs_its_number_or_address(app, client):
+    html = sent_page(client)
+    html = send_more(client, html).get_data(as_text=True)
+    html = send_more(client, html).get_data(as_text=True)
+    response = send_more(client, html, also_ok=["email"], name="Sam")
+    assert response.status_code == 400
+    assert "choose only ways you have told us about" in response.get_data(as_text=True)
+    sent = referrals.read(app.extensions["haven_keyring"], only_referral(app))
+    assert sent.contact["methods"] == ["call"] and sent.name is None
+    # The same page, answered again, still works: the token was not used up.
+    assert send_more(client, html, also_ok=["text"]).status_code == 200
+
+
+def test_a_failed_save_of_an_optional_page_keeps_its_answers(app, client, monkeypatch):
+    html = sent_page(client)
+    html = send_more(client, html).get_data(as_text=True)
+
+    def broken(*args, **kwargs):
+        raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(referrals, "add_more", broken)
+    response = send_more(client, html, message=CANARY)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "These answers have not been saved" in page and CANARY in page
+    assert 'href="tel:08082000247"' in page and "Traceback" not in page
+    monkeypatch.undo()
+    assert send_more(client, html, message=CANARY).status_code == 200  # the token still works
+    assert referrals.read(app.extensions["haven_keyring"], only_referral(app)).message == CANARY
+
+
+@pytest.mark.parametrize("path", ["/en/ask-for-help/sent", "/ar/tell-us-about-someone/sent"])
+def test_the_sent_address_opened_directly_claims_nothing(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert "has been sent" not in html and "panel-confirmation" not in html
+    assert 'class="button"' in html  # a way to the form instead

@@ -12,6 +12,10 @@
   var PRESSES_TO_EXIT = 3;
   var WINDOW_MS = 5000;
 
+  // Lines that describe what only works with JavaScript (Shift three times) show only with it.
+  var jsOnly = document.querySelectorAll("[data-js-only]");
+  for (var j = 0; j < jsOnly.length; j++) { jsOnly[j].hidden = false; }
+
   var bar = document.querySelector("[data-exit-bar]");
   if (!bar) { return; }
   var triggers = document.querySelectorAll("[data-exit]");

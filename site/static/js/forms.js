@@ -1,0 +1,73 @@
+/*
+ * Form behaviour after GOV.UK Frontend: conditional reveals, the error summary's links, and
+ * one Send per click. Without JavaScript every question shows (each hint says when it is
+ * needed), the links still jump to their fields, and a second Send is made harmless by the
+ * server's one-time token.
+ */
+(function () {
+  "use strict";
+
+  // Conditional reveals: a block shows while any option that reveals it is chosen.
+  var blocks = document.querySelectorAll("[data-conditional]");
+  function update() {
+    for (var i = 0; i < blocks.length; i++) {
+      var block = blocks[i];
+      var openers = document.querySelectorAll("[data-reveals='" + block.id + "']");
+      var open = block.querySelector(".has-error") !== null;
+      for (var j = 0; j < openers.length; j++) {
+        if (openers[j].checked && !isHidden(openers[j])) { open = true; }
+      }
+      // No aria-expanded: radios may not carry it (GOV.UK Frontend dropped it for that reason).
+      block.hidden = !open;
+    }
+  }
+  function isHidden(element) {
+    for (var node = element; node; node = node.parentElement) {
+      if (node.hidden) { return true; }
+    }
+    return false;
+  }
+  if (blocks.length) {
+    document.addEventListener("change", function (event) {
+      if (event.target.type === "radio" || event.target.type === "checkbox") { update(); }
+    });
+    update();
+  }
+
+  // Error summary links: focus the field, and scroll its label or legend into view rather than
+  // leaving it above the screen's top edge (html's scroll-padding-top keeps it clear of the
+  // sticky Exit button).
+  function labelFor(input) {
+    var fieldset = input.closest("fieldset");
+    if (fieldset && (input.type === "radio" || input.type === "checkbox")) {
+      var legend = fieldset.querySelector("legend");
+      if (legend) { return legend; }
+    }
+    return document.querySelector("label[for='" + input.id + "']") || input;
+  }
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) { return; }
+      var input = document.getElementById(link.getAttribute("href").slice(1));
+      if (!input) { return; }
+      event.preventDefault();
+      var block = input.closest("[data-conditional]");
+      if (block) { block.hidden = false; }
+      labelFor(input).scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+  }
+
+  // A second press within a second is a double click, not a second message.
+  var buttons = document.querySelectorAll("[data-prevent-double-click]");
+  for (var b = 0; b < buttons.length; b++) {
+    buttons[b].addEventListener("click", function (event) {
+      var button = event.currentTarget;
+      if (button.getAttribute("data-clicked")) { event.preventDefault(); return; }
+      button.setAttribute("data-clicked", "true");
+      setTimeout(function () { button.removeAttribute("data-clicked"); }, 1000);
+    });
+  }
+})();
