@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 
 def cached_page(view):
@@ -20,7 +20,9 @@ def cached_page(view):
         cache = current_app.extensions.setdefault("haven_page_cache", {})
         body = cache.get(request.path)
         if body is None:
-            body = cache[request.path] = view(**kwargs)
+            body = view(**kwargs)
+            if not g.get("page_incomplete"):  # a part could not be read (the database was down, say)
+                cache[request.path] = body
         return body
 
     return wrapper

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..services import directory, listing_store
@@ -13,7 +14,7 @@ from ..services.listings import CATEGORIES
 from .views import bp
 
 MESSAGES = {
-    "district": _l("Enter the first half of a postcode, like WS1, or leave it empty"),
+    "district": _l("Enter a postcode like WS1 1AA, or leave it empty"),
     "area": _l("Choose an area from the list"),
     "need": _l("Choose a kind of help from the list"),
 }
@@ -33,6 +34,23 @@ def support_services(locale):
     moment = now()
     result = directory.search(listing_store.published(db.reader()), query, areas, moment)
     view = directory.presenter(locale, moment)
+    national, local = [view(d) for d in result.national], [view(d) for d in result.local]
+    # The compact cards leave out what is not confirmed yet; one line on the page says so instead.
+    checking = any(item.to_verify or not item.last_verified for item in national + local)
     return render_template("public/support_services.html", query=query, areas=areas, categories=CATEGORIES,
-                           national=[view(d) for d in result.national], local=[view(d) for d in result.local],
-                           result=result), 400 if query.errors else 200
+                           national=national, local=local, result=result, checking=checking), \
+        400 if query.errors else 200
+
+
+@bp.app_context_processor
+def _also_call():
+    def also_call():
+        """For the helpline box: the Men's Advice Line and Galop, from their published listings."""
+        try:
+            return directory.also_call(listing_store.published(db.reader()))
+        except SQLAlchemyError:
+            current_app.logger.exception("listings could not be read for the helpline box")
+            g.page_incomplete = True  # shown without the line, and not kept (public/cache.py)
+            return []
+
+    return {"also_call": also_call}

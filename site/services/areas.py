@@ -12,7 +12,10 @@ from pathlib import Path
 
 import yaml
 
-_OUTWARD = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s*[0-9][A-Z]{2})?$")
+# A district (outward code) is one or two letters, a digit, then maybe a digit or a letter: B1,
+# WS1, WS11, EC1A. The other half (inward code) is always a digit and two letters: 1AA.
+_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+_INWARD = re.compile(r"^[0-9][A-Z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -45,16 +48,25 @@ def _read(path: Path, mtime_ns: int, size: int) -> dict[str, Area]:
             raise AreaError(f"areas.yaml: {area_id} needs a name")
         districts = tuple(str(d).upper().replace(" ", "") for d in entry.get("districts") or ())
         for district in districts:
-            if not _OUTWARD.match(district) or district != outward_code(district):
+            if outward_code(district) != district:
                 raise AreaError(f"areas.yaml: {area_id}: {district} is not a postcode district")
         areas[str(area_id)] = Area(str(area_id), str(entry["name"]), districts, bool(entry.get("to_verify")))
     return areas
 
 
 def outward_code(text: str) -> str | None:
-    """The district part of what someone typed ("ws1 2ab" gives "WS1"); None if it is not one."""
-    match = _OUTWARD.match((text or "").strip().upper())
-    return match.group(1) if match else None
+    """The district part of what someone typed, or None if it is neither a district nor a postcode.
+
+    Spaces and case do not matter: "ws1 1aa", "WS11AA" and "W S 1 1 A A" all give "WS1". With the
+    spaces gone, 2 to 4 characters are a district on their own ("ws11" is WS11); 5 to 7 are a whole
+    postcode, whose last 3 are the inward code, so the district is the rest ("WS11AA" is WS1).
+    """
+    compact = "".join((text or "").split()).upper()
+    if 5 <= len(compact) <= 7:
+        compact, inward = compact[:-3], compact[-3:]
+        if not _INWARD.match(inward):
+            return None
+    return compact if _OUTWARD.match(compact) else None
 
 
 def areas_for_district(areas: dict[str, Area], district: str) -> list[Area]:

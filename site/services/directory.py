@@ -16,6 +16,35 @@ from . import hours as opening_hours
 from .areas import Area, areas_for_district, outward_code
 from .listings import ACCESS, CATEGORIES, CONTACT_KINDS, NATIONAL, language_name, tel_digits
 
+# The order the directory lists services in, most needed first. Someone in danger reads from the top
+# and may not scroll far, so this is chosen by hand from how often people facing domestic abuse need
+# each service, the lines open 24/7 first; the alphabet would put Childline first and the police near
+# the end. This is the one place the order is kept. A listing not named here (a new one, say) comes
+# after these, by name; local services follow the same rule within their own section.
+RANKING = (
+    "national-domestic-abuse-helpline",  # 24/7, the first call for domestic abuse
+    "police-emergency",                   # 24/7: 999, the Silent Solution, 101, Relay UK
+    "rape-crisis",                        # 24/7: sexual violence is common in abusive relationships
+    "samaritans",                         # 24/7: someone to talk to, including about suicide
+    "mens-advice-line",
+    "galop",
+    "national-stalking-helpline",
+    "karma-nirvana",
+    "forced-marriage-unit",
+    "nspcc-helpline",
+    "childline",
+    "hourglass",
+    "surviving-economic-abuse",
+    "respect-phoneline",                  # for people worried about their own behaviour
+)
+_RANK = {slug: place for place, slug in enumerate(RANKING)}
+
+
+def ranked(doc: dict) -> tuple:
+    """The sort key for RANKING: ranked listings in its order, then the rest by name."""
+    return (_RANK.get(doc["slug"], len(RANKING)), doc["name"].casefold())
+
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
@@ -65,6 +94,24 @@ def read_query(args, areas: dict[str, Area], messages) -> Query:
     return query
 
 
+# Shown under the National Domestic Abuse Helpline on the home and help-for-myself pages: men and
+# LGBT+ people may not think that helpline is for them. The numbers come from these listings, so
+# the pages and the directory never disagree.
+ALSO_CALL = ("mens-advice-line", "galop")
+
+
+def also_call(docs: list[dict]) -> list[tuple[str, str]]:
+    """(name, phone number) of each ALSO_CALL listing that is published and has a phone number."""
+    by_slug = {doc["slug"]: doc for doc in docs}
+    found = []
+    for slug in ALSO_CALL:
+        doc = by_slug.get(slug)
+        number = next((c["value"] for c in doc["contacts"] if c["kind"] == "phone"), None) if doc else None
+        if number:
+            found.append((doc["name"], number))
+    return found
+
+
 @dataclass
 class Result:
     national: list
@@ -82,7 +129,7 @@ def search(docs: list[dict], query: Query, areas: dict[str, Area], moment: datet
         chosen = [areas[query.area]]
     chosen_ids = {area.id for area in chosen}
     national, local, hidden = [], [], 0
-    for doc in sorted(docs, key=lambda d: d["name"].casefold()):
+    for doc in sorted(docs, key=ranked):
         if query.need and query.need not in doc["categories"]:
             continue
         is_national = doc["coverage"] == NATIONAL
@@ -124,6 +171,7 @@ class ListingView:
     hours_known: bool
     open_now: bool | None
     languages: list[str]
+    only_english: bool      # English and nothing else: the compact card need not say so
     access: list[str]
     last_verified: object
     to_verify: list[str]
@@ -174,6 +222,7 @@ def present(doc: dict, locale: str, moment: datetime, day_names: list[str], span
         hours_known=spec is not None,
         open_now=opening_hours.is_open(spec, moment),
         languages=[name for code in doc.get("languages", []) if (name := language_name(code, locale))],
+        only_english=list(doc.get("languages", [])) in ([], ["en"]),
         access=[str(ACCESS[a]) for a in doc.get("access", [])],
         last_verified=doc.get("last_verified"),
         to_verify=list(doc.get("to_verify", [])),

@@ -124,7 +124,7 @@ def test_the_directory_filters_without_javascript_and_keep_them_in_the_url(no_js
     load_listings(live_app)
     page = no_js_context.new_page()
     page.goto(f"{live_server}/en/support-services")
-    page.get_by_label("Postcode district (optional)").fill("WS1")
+    page.get_by_label("Postcode (optional)").fill("WS1")
     page.get_by_label("Kind of help").select_option("helpline")
     page.get_by_role("button", name="Show services").click()
     assert page.url.endswith("/en/support-services?district=WS1&area=&need=helpline")

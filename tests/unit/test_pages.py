@@ -152,3 +152,19 @@ def test_debug_mode_renders_every_time(app, client):
 def test_the_browsers_favicon_request_is_answered_without_a_page(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 204 and response.data == b""
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_public_page_has_a_meta_description_in_its_language(client, locale):
+    """People search for help: each page describes itself in the reader's language."""
+    from tests.helpers import public_paths
+
+    english = {}
+    for path in public_paths("en"):
+        tag = soup(client.get(path)).find("meta", attrs={"name": "description"})
+        english[path.removeprefix("/en")] = tag["content"]
+    for path in public_paths(locale):
+        tag = soup(client.get(path)).find("meta", attrs={"name": "description"})
+        assert tag and len(tag["content"].strip()) >= 40, path
+        if locale != "en":
+            assert tag["content"] != english[path.removeprefix(f"/{locale}")], f"{path} is described in English"

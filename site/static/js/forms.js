@@ -43,6 +43,10 @@
       var legend = fieldset.querySelector("legend");
       if (legend) { return legend; }
     }
+    if (input.type === "checkbox") {
+      // A single checkbox: its error message sits above it, so show the whole question.
+      return input.closest(".form-group") || input;
+    }
     return document.querySelector("label[for='" + input.id + "']") || input;
   }
   var summary = document.querySelector(".error-summary");
