@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import access, cli, db, errors, i18n
+from . import access, assets, cli, db, errors, i18n
 from . import config as config_module
 from .extensions import babel, csrf, limiter
 from .security import headers
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HAVEN_INSTANCE_PATH")
     app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+    app.jinja_env.add_extension(assets.Unindent)
 
     try:
         app.config.update(config_module.load(Path(app.instance_path)))
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     access.init_app(app)
+    assets.init_app(app)
 
     from .editor import bp as editor_bp
     from .public import bp as public_bp
