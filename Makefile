@@ -101,6 +101,7 @@ bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/home_page.py
 	$(BIN)/python bench/directory_page.py
+	$(BIN)/python bench/page_weights.py
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info site/*.egg-info $(MO_FILES) .pytest_cache test-artifacts

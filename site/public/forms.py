@@ -156,7 +156,14 @@ class SelfReferralForm(ContactFields, SafetyFields):
 
 
 class MoreFields(HavenForm):
-    """A "tell us more" page: the one-time token that adds to her referral, and which page it is."""
+    """A "tell us more" page: the one-time token that adds to her referral, and which page it is.
+
+    No CSRF token: the one-time token is itself a secret no other site can know, so it does that
+    work, and the session cookie that would carry a CSRF token can go as soon as she has sent.
+    """
+
+    class Meta(HavenForm.Meta):
+        csrf = False
 
     more_token = HiddenField()
     step = HiddenField()

@@ -7,7 +7,7 @@ neutral page.
 """
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, session as cookie_session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,6 +32,9 @@ def _step_form(name: str, token: str, formdata=None):
 
 def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None, saved: bool = False,
           status: int = 200, failed: bool = False, expired: bool = False):
+    # Once she has sent, no cookie of Haven's outlives it: the session held only the first page's
+    # CSRF token, and the optional pages carry their own one-time token.
+    cookie_session.clear()
     return render_template("public/sent.html", kind=kind, danger=danger, step=step, form=form, saved=saved,
                            failed=failed, expired=expired, step_number=STEP_NAMES.index(step) + 1 if step else None,
                            step_count=len(STEP_NAMES)), status
@@ -108,8 +111,6 @@ def self_referral_more(locale):
     finishing = "finish" in request.form
     if not finishing and not form.validate_on_submit():
         return _sent("self", step=name, form=form, status=400 if form.errors else 200)
-    if finishing and not form.validate_on_submit() and "csrf_token" in form.errors:
-        return _sent("self", step=name, form=form, status=400)
     following = STEP_NAMES.index(name) + 1
     last = finishing or following == len(STEP_NAMES)
     try:

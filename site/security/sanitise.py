@@ -1,7 +1,8 @@
 """The one HTML policy: everything rendered from Markdown passes through clean() before it is shown.
 
 It keeps the formatting a page needs and nothing that runs, loads or tracks: no script, style,
-image, frame or event handler, and only http(s), mailto and tel links. Links that leave the site
+image, frame or event handler, and only https, mailto and tel links (a plain http link could be
+read or changed on the way, on the very network an abuser may control). Links that leave the site
 get rel="noreferrer"; phone links read left-to-right inside Urdu and Arabic.
 """
 from __future__ import annotations
@@ -16,11 +17,18 @@ ALLOWED_TAGS = frozenset({
     "p", "h2", "h3", "h4", "ul", "ol", "li", "a", "strong", "em", "blockquote", "br", "hr", "code",
 })
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"]}
-ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
+ALLOWED_PROTOCOLS = frozenset({"https", "mailto", "tel"})
 
 
 def _mark_links(attrs, new=False):
     href = attrs.get((None, "href"), "")
+    if not href:
+        return None  # the sanitiser took away a disallowed address: keep the words, not the link
+    if href.startswith("http://"):
+        if not new:
+            return None
+        # A bare domain in the text ("example.org"): linkify would make it http.
+        href = attrs[(None, "href")] = "https://" + href.removeprefix("http://")
     if href.startswith("tel:"):
         attrs[(None, "dir")] = "ltr"
         attrs[(None, "class")] = "phone"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -94,9 +95,25 @@ def provisioning_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Haven")
 
 
+def ascii_digits(code: str) -> str | None:
+    """The code as ASCII digits, whatever digits a phone's keyboard typed (Arabic-Indic, say);
+    None when it holds anything else."""
+    digits = []
+    for char in code:
+        if char.isspace():
+            continue
+        value = unicodedata.digit(char, None) if char.isdecimal() else None
+        if value is None:
+            return None
+        digits.append(str(value))
+    return "".join(digits)
+
+
 def _accept_totp(user: StaffUser, secret: str, code: str, now: datetime) -> bool:
     totp = pyotp.TOTP(secret)
-    code = code.replace(" ", "")
+    code = ascii_digits(code)
+    if code is None or len(code) != totp.digits:
+        return False
     for offset in (-1, 0, 1):  # one step of clock drift either way
         step = int(now.timestamp()) // totp.interval + offset
         if user.totp_last_step is not None and step <= user.totp_last_step:
@@ -148,13 +165,16 @@ def check_password(session: Session, email: str, password: str, client_hmac: str
     """First step of signing in. The caller shows one message whatever went wrong."""
     now = now or utcnow()
     user = session.scalar(select(StaffUser).where(StaffUser.email == normalise_email(email)))
+    # What was typed is kept only when it is an account's address: people type passwords into
+    # the email box, and the audit log must not keep them.
+    actor = user.email if user else "unknown"
     if throttled(session, user, client_hmac, now):
-        audit.record(session, actor=normalise_email(email)[:120], action="staff.sign_in_throttled")
+        audit.record(session, actor=actor, action="staff.sign_in_throttled")
         session.commit()
         return SignIn(None, throttled=True)
     ok = passwords.verify(user.password_hash if user else None, password) and user is not None and user.ready
     session.add(SignInAttempt(at=now, user_id=user.id if user else None, client_hmac=client_hmac, succeeded=ok))
-    audit.record(session, actor=normalise_email(email)[:120],
+    audit.record(session, actor=actor,
                  action="staff.password_ok" if ok else "staff.sign_in_failed",
                  record_type="staff_user" if user else None, record_id=str(user.id) if user else None)
     if ok and passwords.needs_rehash(user.password_hash):

@@ -133,6 +133,8 @@ def test_the_pages_after_sent_in_order(open_context, live_server, artifacts, loc
     page.locator("#consent").check()
     page.locator("form button[type=submit]").click()
     expect(page.locator(".panel-confirmation")).to_be_visible()
+    # Sent: the only cookie (the open form's CSRF token) is gone from the browser.
+    assert page.context.cookies() == []
     expect(page.locator(".cover-tracks a[href$='/cover-your-tracks']")).to_be_visible()
     page.screenshot(path=str(artifacts / f"sent-more-{locale}-{width}.png"), full_page=True)
     assert_accessible(page)
@@ -151,6 +153,7 @@ def test_the_pages_after_sent_in_order(open_context, live_server, artifacts, loc
     page.locator("#message").fill("")
     page.locator("button[name=finish]").click()
     expect(page.locator(".more")).to_have_count(0)
+    assert page.context.cookies() == []
     page.screenshot(path=str(artifacts / f"sent-done-{locale}-{width}.png"), full_page=True)
     assert_accessible(page)
 

@@ -40,7 +40,7 @@ def _first_page_sent(client) -> str:
        st.sampled_from(["situation", "help", "about"]))
 def test_any_optional_answers_give_a_page_never_a_500(client, answers, step):
     html = _first_page_sent(client)
-    fields = {"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"), "step": step}
+    fields = {"more_token": hidden(html, "more_token"), "step": step}
     response = client.post(MORE, data={**fields, **answers})
     assert response.status_code in (200, 400)
 
@@ -49,14 +49,13 @@ def test_any_optional_answers_give_a_page_never_a_500(client, answers, step):
 @given(st.text(min_size=1, max_size=5000), st.text(max_size=100))
 def test_accepted_text_round_trips_exactly(app, client, message, name):
     html = _first_page_sent(client)
-    html = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+    html = client.post(MORE, data={"more_token": hidden(html, "more_token"),
                                    "step": "situation"}).get_data(as_text=True)
-    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"),
-                                       "more_token": hidden(html, "more_token"), "step": "help", "message": message})
+    response = client.post(MORE, data={"more_token": hidden(html, "more_token"), "step": "help", "message": message})
     if response.status_code != 200:
         return  # refused with a message, which the test above covers
     html = response.get_data(as_text=True)
-    client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+    client.post(MORE, data={"more_token": hidden(html, "more_token"),
                             "step": "about", "name": name})
     with app.app_context():
         referral = db.session().scalars(select(Referral).order_by(Referral.id.desc()).limit(1)).one()

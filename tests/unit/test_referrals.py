@@ -42,9 +42,19 @@ def hidden(html: str, name: str) -> str:
 
 def send_more(client, html: str, **answers):
     """Send the optional page shown in html, with these answers; returns the response."""
-    fields = {"csrf_token": hidden(html, "csrf_token"), "more_token": hidden(html, "more_token"),
+    fields = {"more_token": hidden(html, "more_token"),
               "step": hidden(html, "step")}
     return client.post(MORE, data={**fields, **answers})
+
+
+def double_click(client, answers: dict) -> tuple[str, str]:
+    """Send the same page twice, as a double click does: both requests leave the browser with the
+    cookie it had before either answer came back. Returns both answers' pages."""
+    cookie = client.get_cookie("haven_session").value
+    first = client.post(FORM, data=answers).get_data(as_text=True)
+    client.set_cookie("haven_session", cookie)
+    second = client.post(FORM, data=answers).get_data(as_text=True)
+    return first, second
 
 
 def sent_page(client, **changes) -> str:
@@ -87,10 +97,8 @@ def test_priority_is_urgent_for_children_at_risk_and_standard_otherwise():
 
 
 def test_sending_twice_makes_one_referral(app, client):
-    answers = {**open_form(client), **good_answers()}
-    first = client.post(FORM, data=answers).get_data(as_text=True)
-    second = client.post(FORM, data=answers).get_data(as_text=True)
-    assert count(app) == 1
+    first, second = double_click(client, {**open_form(client), **good_answers()})
+    assert count(app) == 1 and "Your message has been sent" in second
     # The browser shows the second answer: its token is the one that works.
     assert send_more(client, second, danger_now="no").status_code == 200
     assert "can no longer add" in send_more(client, first, danger_now="yes").get_data(as_text=True)
@@ -247,9 +255,7 @@ def test_keys_rotate_re_encrypts_under_the_newest_key(app, client, runner):
 
 def test_each_new_referral_sends_one_notice_with_no_personal_data(app, client, smtp_sink):
     app.config["SMTP_PORT"] = smtp_sink.port
-    answers = {**open_form(client), **good_answers()}
-    client.post(FORM, data=answers)
-    html = client.post(FORM, data=answers).get_data(as_text=True)  # the resend makes no second notice
+    _, html = double_click(client, {**open_form(client), **good_answers()})  # no second notice
     assert len(smtp_sink.messages) == 1
     assert "Subject: Haven: new standard referral" in smtp_sink.messages[0]
     send_more(client, html, danger_now="yes", abuse_kinds=["physical"])
@@ -343,7 +349,7 @@ def test_the_token_expires_after_an_hour(app, client, monkeypatch):
 @pytest.mark.parametrize("token", ["", "x" * 500, "forged-token"])
 def test_a_forged_or_missing_token_changes_nothing(app, client, token):
     html = sent_page(client)
-    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"), "more_token": token,
+    response = client.post(MORE, data={"more_token": token,
                                        "step": "situation", "danger_now": "yes"})
     assert response.status_code == 200 and "can no longer add" in response.get_data(as_text=True)
     assert only_referral(app).priority == "standard"
@@ -351,8 +357,7 @@ def test_a_forged_or_missing_token_changes_nothing(app, client, token):
 
 def test_an_unknown_step_is_a_clear_400(client):
     html = sent_page(client)
-    response = client.post(MORE, data={"csrf_token": hidden(html, "csrf_token"),
-                                       "more_token": hidden(html, "more_token"), "step": "../../etc"})
+    response = client.post(MORE, data={"more_token": hidden(html, "more_token"), "step": "../../etc"})
     assert response.status_code == 400 and "Traceback" not in response.get_data(as_text=True)
 
 
@@ -400,3 +405,18 @@ def test_the_sent_address_opened_directly_claims_nothing(client, path):
     html = client.get(path).get_data(as_text=True)
     assert "has been sent" not in html and "panel-confirmation" not in html
     assert 'class="button"' in html  # a way to the form instead
+
+
+def test_no_cookie_outlives_a_sent_form(app, client):
+    """The session cookie holds the first page's CSRF token while the form is open; the answer
+    that says "sent" clears it, and the optional pages set none."""
+    assert client.get(FORM).headers.get("Set-Cookie", "").startswith("haven_session=")
+    response = client.post(FORM, data={**open_form(client), **good_answers()})
+    cleared = response.headers.get("Set-Cookie", "")
+    assert cleared.startswith("haven_session=;") and "Expires=Thu, 01 Jan 1970" in cleared
+    assert client.get_cookie("haven_session") is None
+    following = send_more(client, response.get_data(as_text=True), danger_now="no")
+    assert following.status_code == 200 and client.get_cookie("haven_session") is None
+    concern = client.post(CONCERN, data={**open_form(client, CONCERN), "worry": "x", "danger_now": "no",
+                                         "contact_back": "no"})
+    assert concern.status_code == 200 and client.get_cookie("haven_session") is None

@@ -152,6 +152,15 @@ def test_the_same_message_whether_or_not_the_email_exists(app, client, clock):
     assert message in wrong_password.get_data(as_text=True) and message in unknown.get_data(as_text=True)
 
 
+def test_a_password_typed_into_the_email_box_is_never_kept(app, client, clock):
+    email, secret, _ = make_account(app)
+    sign_in(client, "MySecretPassw0rd!", secret, clock.now)
+    with app.app_context():
+        actors = db.session().scalars(select(AuditEvent.actor)).all()
+    assert "MySecretPassw0rd!" not in actors and "mysecretpassw0rd!" not in actors
+    assert "unknown" in actors
+
+
 def test_a_totp_code_is_accepted_once_only(app, client, clock):
     email, secret, _ = make_account(app)
     clock.advance(minutes=1)
@@ -160,6 +169,26 @@ def test_a_totp_code_is_accepted_once_only(app, client, clock):
     other = app.test_client()
     replay = sign_in(other, email, secret, clock.now, code=code)
     assert replay.status_code == 200 and "used already" in replay.get_data(as_text=True)
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+EXTENDED_ARABIC_INDIC = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, EXTENDED_ARABIC_INDIC], ids=["arabic-indic", "persian-urdu"])
+def test_a_code_typed_with_other_digits_is_accepted(app, client, clock, digits):
+    email, secret, _ = make_account(app)
+    clock.advance(minutes=1)
+    code = code_at(secret, clock.now).translate(digits)
+    assert sign_in(client, email, secret, clock.now, code=code).status_code == 303
+
+
+@pytest.mark.parametrize("code", ["12345٦x", "１２３４５６７", "①②③④⑤⑥", "ab😀cd", "\u0000" * 6])
+def test_a_code_that_is_not_six_digits_gets_the_normal_message(app, client, clock, code):
+    email, secret, _ = make_account(app)
+    response = sign_in(client, email, secret, clock.now, code=code)
+    assert response.status_code == 200 and "Traceback" not in response.get_data(as_text=True)
+    assert "/staff/" != response.headers.get("Location")
 
 
 def test_a_recovery_code_works_once(app, client, clock):

@@ -73,3 +73,21 @@ def test_translation_review_status_is_recorded_for_every_locale():
     assert set(status["locales"]) == set(TRANSLATED)
     for entry in status["locales"].values():
         assert entry["status"] in ("awaiting review", "reviewed")
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_no_translation_adds_markup_its_source_lacks(locale):
+    """Jinja marks translations safe: a catalog entry with a '<' or '>' of its own could add a
+    link or change a phone link, so none may have one its English lacks."""
+    problems = []
+    for message in catalog(locale):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        source = "".join(ids)
+        for string in strings:
+            for mark in "<>":
+                if string and string.count(mark) > source.count(mark):
+                    problems.append(f"{mark!r} in {ids[0]!r}")
+    assert problems == []

@@ -1,0 +1,23 @@
+"""The one HTML policy: https, mailto and tel links only."""
+from __future__ import annotations
+
+import pytest
+
+from haven.security.sanitise import clean
+
+
+@pytest.mark.parametrize("html, expected", [
+    ('<a href="http://example.org/help">help</a>', "help"),
+    ('<a href="javascript:alert(1)">x</a>', "x"),
+    ('<a href="ftp://example.org">files</a>', "files"),
+    ("<p>see example.org today</p>", '<p>see <a href="https://example.org" rel="noreferrer">example.org</a> today</p>'),
+    ("<p>http://example.org/a</p>", '<p><a href="https://example.org/a" rel="noreferrer">http://example.org/a</a></p>'),
+])
+def test_only_https_mailto_and_tel_links_survive(html, expected):
+    assert clean(html) == expected
+
+
+def test_https_mailto_and_tel_links_are_kept_and_marked():
+    assert clean('<a href="https://example.org">site</a>') == '<a href="https://example.org" rel="noreferrer">site</a>'
+    assert clean('<a href="mailto:help@example.org">mail</a>') == '<a href="mailto:help@example.org">mail</a>'
+    assert clean('<a href="tel:08082000247">call</a>') == '<a href="tel:08082000247" dir="ltr" class="phone">call</a>'
