@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, assets, cli, db, errors, i18n
 from . import config as config_module
@@ -28,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
         print(f"haven: refusing to start: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     app.config.update(config)
+    if app.config.get("TRUSTED_PROXIES"):
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     app.extensions["haven_profile"] = load_profile(app.config["CONTENT_DIR"])
     app.extensions["haven_keyring"] = Keyring.parse(app.config["DATA_KEYS"])

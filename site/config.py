@@ -31,6 +31,13 @@ def _development_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _count(env, name: str, default: str) -> int:
+    value = env.get(name, default)
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     env = os.environ if environ is None else environ
     haven_env = env.get("HAVEN_ENV", "development")
@@ -91,6 +98,9 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         # Flask-Limiter: memory for one process; a redis:// URL when several processes serve.
         "RATELIMIT_STORAGE_URI": env.get("HAVEN_RATELIMIT_STORAGE_URI", "memory://"),
         "REFERRAL_LIMITS": env.get("HAVEN_REFERRAL_LIMITS", "5 per 10 minutes;20 per day"),
+        # How many reverse proxies in front of Haven set X-Forwarded-For and -Proto. Behind one,
+        # every request otherwise comes from 127.0.0.1 and one client's limit becomes everyone's.
+        "TRUSTED_PROXIES": _count(env, "HAVEN_TRUSTED_PROXIES", "0"),
         # A person needs longer than this to fill in the form; a script does not.
         "MIN_FILL_SECONDS": int(env.get("HAVEN_MIN_FILL_SECONDS", "3")),
         "STAFF_IDLE_MINUTES": int(env.get("HAVEN_STAFF_IDLE_MINUTES", "30")),

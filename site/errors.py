@@ -34,6 +34,10 @@ def render_error(code: int):
 
 def init_app(app) -> None:
     def _http_error(error: HTTPException):
+        # A view may have prepared its own answer for the error (a form that hit the rate limit
+        # shows her answers again): that answer wins over the generic page.
+        if getattr(error, "response", None) is not None:
+            return error.response
         return render_error(error.code or 500)
 
     def _unexpected(error: Exception):

@@ -4,6 +4,7 @@ Talisman is not here: it keeps its settings on the instance, so each app gets it
 """
 import hashlib
 import hmac
+import ipaddress
 
 from flask import current_app, request
 from flask_babel import Babel
@@ -11,10 +12,24 @@ from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
 
+def client_network(address: str | None) -> str:
+    """What one client is: its IPv4 address, or its IPv6 /64 (one household or phone is given a
+    whole /64, and can pick a new address in it for every request)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def client_key() -> str:
     """The client address as an HMAC: enough to count requests, useless to identify anyone."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, (request.remote_addr or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, client_network(request.remote_addr).encode(), hashlib.sha256).hexdigest()
 
 
 babel = Babel()

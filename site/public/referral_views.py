@@ -7,7 +7,7 @@ neutral page.
 """
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session as cookie_session, url_for
+from flask import current_app, g, redirect, render_template, request, session as cookie_session, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,22 @@ STEP_NAMES = list(MORE_STEPS)
 
 def _referral_limit() -> str:
     return current_app.config["REFERRAL_LIMITS"]
+
+
+def _accepted(response) -> bool:
+    # Only a form that was taken counts against the limit: a person shown her errors five times
+    # can still send.
+    return g.get("referral_accepted", False)
+
+
+FORMS = {"public.self_referral": (SelfReferralForm, "public/self_referral.html"),
+         "public.concern": (ConcernForm, "public/concern.html")}
+
+
+def _too_many(limit):
+    """Over the limit: her answers back, with the helplines, as when a save fails."""
+    form_class, template = FORMS[request.endpoint]
+    return current_app.make_response((render_template(template, form=form_class(), failed="limit"), 429))
 
 
 def _step_form(name: str, token: str, formdata=None):
@@ -49,7 +65,8 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
         return render_template(template, form=form)
 
     if form.website.data:
-        # Only scripts fill the hidden field: tell them it worked, keep nothing.
+        # Only scripts fill the hidden field: tell them it worked, keep nothing (and count it).
+        g.referral_accepted = True
         return redirect(url_for(sent_endpoint), 303)
     if not intake.valid_token(form.token.data):
         form.token.data = intake.new_token()
@@ -75,6 +92,7 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
             session.rollback()
             current_app.logger.error("a referral could not be saved (database error)")
             return render_template(template, form=form, failed=True), 503
+        g.referral_accepted = True
         if created:
             notify.notify(session, config, referral)
         if token is None:
@@ -91,14 +109,14 @@ def ask_for_help(locale):
 
 @bp.route("/<locale:locale>/ask-for-help/form", methods=["GET", "POST"])
 @csrf.exempt  # FlaskForm checks the token itself, so a failure can keep the person's answers
-@limiter.limit(_referral_limit, methods=["POST"])
+@limiter.limit(_referral_limit, methods=["POST"], deduct_when=_accepted, on_breach=_too_many)
 def self_referral(locale):
     return _handle(SelfReferralForm, "self", "public/self_referral.html", "public.self_referral_sent")
 
 
 @bp.post("/<locale:locale>/ask-for-help/more")
 @csrf.exempt
-@limiter.limit(_referral_limit, methods=["POST"])
+@limiter.limit(_referral_limit, methods=["POST"], deduct_when=lambda response: g.get("token_refused", False))
 def self_referral_more(locale):
     """One optional page's Send (or Finish): adds to the referral already committed."""
     name = request.form.get("step")
@@ -121,6 +139,7 @@ def self_referral_more(locale):
             continued = referrals.add_more(session, keyring, token, form.changes(), last=last)
     except referrals.ContinuationExpired:
         session.rollback()
+        g.token_refused = True
         return _sent("self", expired=True)
     except referrals.MissingContact:
         form.also_ok.errors = [*form.also_ok.errors,
@@ -146,7 +165,7 @@ def self_referral_sent(locale):
 
 @bp.route("/<locale:locale>/tell-us-about-someone", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(_referral_limit, methods=["POST"])
+@limiter.limit(_referral_limit, methods=["POST"], deduct_when=_accepted, on_breach=_too_many)
 def concern(locale):
     return _handle(ConcernForm, "concern", "public/concern.html", "public.concern_sent")
 

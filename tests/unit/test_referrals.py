@@ -420,3 +420,65 @@ def test_no_cookie_outlives_a_sent_form(app, client):
     concern = client.post(CONCERN, data={**open_form(client, CONCERN), "worry": "x", "danger_now": "no",
                                          "contact_back": "no"})
     assert concern.status_code == 200 and client.get_cookie("haven_session") is None
+
+
+# ---- rate limits: per client, behind a proxy, only for what was accepted ------------------------
+
+@pytest.fixture
+def proxied(test_config):
+    """Haven behind one reverse proxy that sets X-Forwarded-For, as the README prescribes."""
+    from haven import create_app
+
+    app = create_app({**test_config, "TRUSTED_PROXIES": 1, "REFERRAL_LIMITS": "2 per minute"})
+    yield app
+    from tests.conftest import _empty_tables
+    _empty_tables(app)
+
+
+def post_from(client, address: str, **answers):
+    return client.post(FORM, data={**open_form(client), **good_answers(**answers)},
+                       headers={"X-Forwarded-For": address})
+
+
+def test_behind_a_proxy_two_clients_have_their_own_limits(proxied):
+    client = proxied.test_client()
+    for _ in range(2):
+        assert post_from(client, "203.0.113.7").status_code == 200
+    assert post_from(client, "203.0.113.7").status_code == 429
+    # Someone else, behind the same proxy, can still ask for help.
+    assert post_from(client, "198.51.100.23").status_code == 200
+
+
+def test_a_person_shown_errors_many_times_can_still_send(proxied):
+    client = proxied.test_client()
+    for _ in range(5):
+        response = post_from(client, "203.0.113.8", consent="")
+        assert response.status_code == 200 and "There is a problem" in response.get_data(as_text=True)
+    assert "Your message has been sent" in post_from(client, "203.0.113.8").get_data(as_text=True)
+
+
+def test_over_the_limit_her_answers_and_the_helplines_are_still_there(proxied):
+    client = proxied.test_client()
+    for _ in range(2):
+        post_from(client, "203.0.113.9")
+    response = post_from(client, "203.0.113.9", someone_else=CANARY)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Your message has not been sent" in html and f'value="{CANARY}"' in html
+    assert 'href="tel:08082000247"' in html and 'href="tel:999"' in html
+
+
+@pytest.mark.parametrize("one, other, same", [
+    ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:9", True),  # one /64: one household or phone
+    ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+    ("203.0.113.1", "203.0.113.2", False),
+    ("::ffff:203.0.113.1", "203.0.113.1", True),
+])
+def test_ipv6_clients_are_counted_by_their_64(app, one, other, same):
+    from haven.extensions import client_key
+
+    keys = []
+    for address in (one, other):
+        with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
+            keys.append(client_key())
+    assert (keys[0] == keys[1]) is same
