@@ -46,7 +46,7 @@ def main() -> int:
             weights[path] = weight(client.get(path).get_data(as_text=True))
         form = client.get(f"/{locale}/ask-for-help/form").get_data(as_text=True)
         fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', form).group(1)
-                  for name in ("csrf_token", "token", "started")}
+                  for name in ("csrf_token", "token")}
         sent = client.post(f"/{locale}/ask-for-help/form",
                            data={**fields, "preferred": "office", "consent": "y"}).get_data(as_text=True)
         weights[f"/{locale}/ask-for-help/form (sent, tell us more)"] = weight(sent)

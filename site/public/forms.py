@@ -91,10 +91,9 @@ def not_blank(form, field):
 
 
 class SafetyFields(HavenForm):
-    """What both forms share: the one-time token, the start time and the trap for scripts."""
+    """What both forms share: the signed stamp (one-time token and start time) and the trap."""
 
     token = HiddenField()
-    started = HiddenField()
     # People never see this field; scripts fill in every field they find.
     website = StringField(_l("Leave this empty"), [Optional(), Length(max=200)])
 

@@ -59,28 +59,32 @@ def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None
 def _handle(form_class, kind: str, template: str, sent_endpoint: str):
     config = current_app.config
     form = form_class()
+    key = config["SECRET_KEY"]
     if request.method == "GET":
-        form.token.data = intake.new_token()
-        form.started.data = intake.started_stamp(config["SECRET_KEY"])
+        form.token.data = intake.issue(key)
         return render_template(template, form=form)
 
     if form.website.data:
         # Only scripts fill the hidden field: tell them it worked, keep nothing (and count it).
         g.referral_accepted = True
         return redirect(url_for(sent_endpoint), 303)
-    if not intake.valid_token(form.token.data):
-        form.token.data = intake.new_token()
+    stamp = intake.read(key, form.token.data)
+    long_open = _("This form was open for a long time. Your answers are still here: check them, then send the form again.")
+    if stamp is None:
+        # A stamp the server never issued, or one too old: her answers come back with a new one.
+        form.token.data = intake.issue(key)
+        return render_template(template, form=form, notice=long_open)
     notice = None
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
-            notice = _("This form was open for a long time. Your answers are still here: check them, then send the form again.")
-    elif intake.filled_too_fast(config["SECRET_KEY"], form.started.data, config["MIN_FILL_SECONDS"]):
+            notice = long_open
+    elif intake.filled_too_fast(stamp, config["MIN_FILL_SECONDS"]):
         # Checked only once the answers are valid: a person who presses Send at once to see what
         # is needed gets the error summary, not a puzzling request to send again.
         notice = _("Please check your answers, then send the form again.")
     else:
         name, contact, details, message = form.answers()
-        submission = referrals.Submission(kind=kind, locale=request.view_args["locale"], token=form.token.data,
+        submission = referrals.Submission(kind=kind, locale=request.view_args["locale"], token=stamp.token,
                                           name=name, contact=contact, details=details, message=message)
         session = db.session()
         try:
@@ -98,7 +102,8 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
         if token is None:
             return _sent(kind, danger=details.get("danger_now") == "yes")
         return _sent(kind, step=STEP_NAMES[0], form=_step_form(STEP_NAMES[0], token))
-    form.started.data = intake.started_stamp(config["SECRET_KEY"])
+    # Shown again: the same token (so a later Send still makes one referral), timed from now.
+    form.token.data = intake.issue(key, stamp.token)
     return render_template(template, form=form, notice=notice)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import csrf
 from ..i18n import DEFAULT_LOCALE, LOCALES, select_locale
 from ..security.headers import send_no_referrer
 from ..services.pages import load_page, menu
@@ -57,14 +58,20 @@ def favicon():
     return "", 204
 
 
-@bp.get("/exit")
+@bp.route("/exit", methods=["GET", "POST"])
+@csrf.exempt  # a POST here only forgets; there is nothing to forge
 def exit_site():
     """The quick exit: forget the visit, then leave for the neutral site.
 
-    Reached by the button and link with or without JavaScript, so it must do everything itself.
+    Without JavaScript the button and link come here (GET) and this does everything itself. With
+    it, the script leaves for the neutral site at once, without waiting for this server, and
+    sends a beacon (POST) here so the session is forgotten all the same.
     """
     session.clear()  # Flask answers a cleared session with an expired cookie
-    response = redirect(current_app.extensions["haven_profile"].exit_destination, 303)
+    if request.method == "POST":
+        response = current_app.make_response(("", 204))
+    else:
+        response = redirect(current_app.extensions["haven_profile"].exit_destination, 303)
     response.headers["Clear-Site-Data"] = '"cookies", "storage"'
     # The neutral site must not learn where the person came from.
     send_no_referrer()

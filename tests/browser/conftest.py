@@ -11,6 +11,7 @@ would leave for the real site.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,7 +51,7 @@ def live_server(test_config, neutral_site):
 
     @stub.get(NEUTRAL_PATH)
     def weather():
-        neutral_site.visits.append(dict(request.headers))
+        neutral_site.visits.append({"headers": dict(request.headers), "at": time.monotonic()})
         return "<!doctype html><html lang=en><title>Weather</title><h1>Weather</h1></html>"
 
     app.register_blueprint(stub)

@@ -20,3 +20,13 @@ def test_exit_destination_comes_from_the_content_profile(app, client):
     app.extensions["haven_profile"] = replace(
         app.extensions["haven_profile"], exit_destination="https://www.example.org/")
     assert client.get("/exit").headers["Location"] == "https://www.example.org/"
+
+
+def test_the_exit_beacon_forgets_the_session_without_a_page(client):
+    """The script's beacon (POST, no CSRF token: there is nothing to forge) gets no page back."""
+    with client.session_transaction() as session:
+        session["csrf_token"] = "left-by-a-form"
+    response = client.post("/exit")
+    assert response.status_code == 204 and response.get_data() == b""
+    assert response.headers["Clear-Site-Data"] == '"cookies", "storage"'
+    assert "haven_session=;" in response.headers.get("Set-Cookie", "")

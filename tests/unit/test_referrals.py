@@ -22,7 +22,7 @@ CONCERN = "/en/tell-us-about-someone"
 def open_form(client, path=FORM) -> dict:
     html = client.get(path).get_data(as_text=True)
     fields = {}
-    for name in ("csrf_token", "token", "started"):
+    for name in ("csrf_token", "token"):
         fields[name] = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
     return fields
 
@@ -482,3 +482,49 @@ def test_ipv6_clients_are_counted_by_their_64(app, one, other, same):
         with app.test_request_context(environ_base={"REMOTE_ADDR": address}):
             keys.append(client_key())
     assert (keys[0] == keys[1]) is same
+
+
+# ---- the form's stamp: one signed value over the one-time token and the time -------------------
+
+@pytest.mark.parametrize("forged", ["", "0123456789abcdef0123456789abcdef", "WyJhYmMiLDE3MDAwMDAwMDBd.forged"])
+def test_a_stamp_the_server_never_issued_is_refused_and_her_answers_kept(app, client, forged):
+    response = client.post(FORM, data={**open_form(client), "token": forged, **good_answers()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and count(app) == 0
+    assert "Your answers are still here" in html and f'value="{CANARY}"' in html
+    # The form comes back with a stamp that works.
+    resend = {**open_form(client), **good_answers()}
+    resend["token"] = re.search(r'name="token" type="hidden" value="([^"]*)"', html).group(1)
+    assert "Your message has been sent" in client.post(FORM, data=resend).get_data(as_text=True)
+    assert count(app) == 1
+
+
+def test_a_stamp_older_than_a_day_is_refused(app, client, monkeypatch):
+    import time as clock
+
+    from haven.services import intake
+
+    fields = open_form(client)
+    later = clock.time() + intake.MAX_AGE_SECONDS + 60
+    monkeypatch.setattr(intake.time, "time", lambda: later)
+    html = client.post(FORM, data={**fields, **good_answers()}).get_data(as_text=True)
+    assert "Your answers are still here" in html and count(app) == 0
+
+
+def test_one_stamp_makes_one_referral_however_often_it_is_sent(app, client):
+    fields = open_form(client)
+    for _ in range(3):
+        client.post(FORM, data={**fields, **good_answers()})
+        client.set_cookie("haven_session", "")  # as a script would, with no cookie at all
+        fields = {**fields, "csrf_token": open_form(client)["csrf_token"]}
+    assert count(app) == 1
+
+
+def test_the_stamp_is_bound_to_its_time():
+    from haven.services import intake
+
+    stamp = intake.read("k" * 40, intake.issue("k" * 40, now=1_000_000), now=1_000_010)
+    assert stamp.started == 1_000_000 and intake.filled_too_fast(stamp, 30, now=1_000_010)
+    assert not intake.filled_too_fast(stamp, 3, now=1_000_010)
+    assert intake.read("other-key" * 5, intake.issue("k" * 40)) is None
+    assert intake.read("k" * 40, intake.issue("k" * 40, now=1_000_000 + 3600), now=1_000_000) is None  # from the future

@@ -3,8 +3,9 @@
  *
  * Without JavaScript the button and the skip link are plain links to /exit, which clears the
  * session and redirects to the neutral site. With it, the page's content is hidden at once (so a
- * slow connection does not leave it on screen), and location.replace keeps this page from being
- * the last entry in history. Pressing Shift on its own three times does the same.
+ * slow connection does not leave it on screen), the browser goes straight to the neutral site
+ * (location.replace, so this page is not left in history) without waiting for Haven's server, and
+ * a beacon asks /exit to clear the session alongside. Pressing Shift alone three times does the same.
  */
 (function () {
   "use strict";
@@ -23,6 +24,7 @@
   var indicator = bar.querySelector(".exit-indicator");
   var dots = indicator ? indicator.querySelectorAll("span") : [];
   var exitUrl = triggers[0].getAttribute("href");
+  var destination = bar.getAttribute("data-destination") || exitUrl;
 
   var presses = 0;
   var timer = null;
@@ -62,7 +64,9 @@
     overlay.textContent = bar.getAttribute("data-msg-loading");
     document.body.appendChild(overlay);
     document.title = bar.getAttribute("data-msg-loading");
-    window.location.replace(exitUrl);
+    // The beacon outlives this page: the session is cleared even though nobody waits for it.
+    if (navigator.sendBeacon) { navigator.sendBeacon(exitUrl); }
+    window.location.replace(navigator.sendBeacon ? destination : exitUrl);
   }
 
   function onClick(event) {
