@@ -27,3 +27,16 @@ def load_listings(app) -> None:
         listing_store.load_seeds(db.session(), app.config["CONTENT_DIR"],
                                  areas=load_areas(app.config["CONTENT_DIR"]), locales=LOCALES)
         db.session().commit()
+
+
+def raw_database(database_url: str) -> bytes:
+    """Every byte the database keeps: the SQLite file and its write-ahead log, or a pg_dump."""
+    import subprocess
+
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    raw = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
+    assert b"referral" in raw
+    return raw

@@ -20,6 +20,10 @@ class HavenForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             if unbound_field.field_class is StringField:
                 options["filters"] = [*options.get("filters", ()), _strip]
+            if unbound_field.field_class in (StringField, TextAreaField):
+                # Nothing she types is offered back later by the browser, on any field.
+                render_kw = unbound_field.kwargs.get("render_kw") or {}
+                options["render_kw"] = {"autocomplete": "off", **render_kw}
             return unbound_field.bind(form=form, **options)
 
 

@@ -28,17 +28,40 @@ def _listings(live_server, neutral_site):
 
 @pytest.fixture(scope="module")
 def pages_by_width(browser, live_server):
-    """One browser tab per width, reused across the many pages, so the sweep stays quick."""
+    """One browser tab per width, reused across the many pages, so the sweep stays quick. Any
+    request to another site is refused and remembered: a page that makes one fails."""
     contexts, tabs = [], {}
     for name, width in WIDTHS.items():
         context = browser.new_context(viewport={"width": width, "height": 800})
-        context.route("**/*", lambda route: route.continue_()
-                      if route.request.url.startswith(live_server) else route.abort())
+        off_site = []
+
+        def guard(route, off_site=off_site):
+            if route.request.url.startswith(live_server):
+                route.continue_()
+            else:
+                off_site.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
         contexts.append(context)
         tabs[name] = context.new_page()
+        tabs[name].off_site = off_site
     yield tabs
     for context in contexts:
         context.close()
+
+
+def expected_status(path: str) -> int:
+    return 404 if path.endswith("/no-such-page") else 200
+
+
+def assert_clean(page, path: str, width: str) -> None:
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+    assert overflow(page) <= 0, "the page scrolls sideways"
+    button = page.locator("a.exit-button").bounding_box()
+    assert button and button["x"] >= 0 and button["x"] + button["width"] <= WIDTHS[width]
+    assert page.off_site == [], f"{path} tried to reach another site"
 
 
 def overflow(page) -> int:
@@ -49,12 +72,74 @@ def overflow(page) -> int:
 @pytest.mark.parametrize("path", PAGES)
 def test_no_accessibility_violations_and_no_sideways_scrolling(pages_by_width, live_server, path, width):
     page = pages_by_width[width]
-    page.goto(live_server + path)
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    assert results.violations_count == 0, results.generate_report()
-    assert overflow(page) <= 0, "the page scrolls sideways"
-    button = page.locator("a.exit-button").bounding_box()
-    assert button and button["x"] >= 0 and button["x"] + button["width"] <= WIDTHS[width]
+    response = page.goto(live_server + path)
+    assert response.status == expected_status(path), path
+    assert_clean(page, path, width)
+
+
+# The states a person meets when something is wrong: each form's error summary, the directory's
+# refusal of a bad filter, too many forms (429) and a save that failed (503).
+FORMS = {"self": "ask-for-help/form", "concern": "tell-us-about-someone"}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_error_summaries_are_accessible_in_every_language(pages_by_width, live_server, locale, form, width):
+    page = pages_by_width[width]
+    page.goto(f"{live_server}/{locale}/{FORMS[form]}")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.locator("form button[type=submit]").click()
+    assert answer.value.status == 200
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_clean(page, FORMS[form], width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_directory_refusal_is_accessible(pages_by_width, live_server, locale, width):
+    page = pages_by_width[width]
+    response = page.goto(f"{live_server}/{locale}/support-services?need=astrology")
+    assert response.status == 400
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_clean(page, "support-services?need=astrology", width)
+
+
+def send_first_page(page, live_server, locale: str):
+    page.goto(f"{live_server}/{locale}/ask-for-help/form")
+    page.locator("#preferred-4").check()
+    page.locator("#consent").check()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.locator("form button[type=submit]").click()
+    return answer.value
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("locale", ["en", "ur"])
+def test_too_many_forms_and_a_failed_save_are_accessible(pages_by_width, live_server, live_app, monkeypatch,
+                                                         locale, width):
+    from sqlalchemy.exc import OperationalError
+
+    from haven.services import referrals
+
+    page = pages_by_width[width]
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(referrals, "submit", broken)
+        assert send_first_page(page, live_server, locale).status == 503
+        expect(page.locator(".failure")).to_be_visible()
+        assert_clean(page, "503", width)
+    # Every client shares 127.0.0.1 here: a limit already reached makes the next Send a 429.
+    monkeypatch.setitem(live_app.config, "REFERRAL_LIMITS", "1 per hour")
+    statuses = [send_first_page(page, live_server, locale).status for _ in range(2)]
+    assert 429 in statuses
+    if statuses[-1] != 429:
+        assert send_first_page(page, live_server, locale).status == 429
+    expect(page.locator(".failure")).to_be_visible()
+    assert_clean(page, "429", width)
 
 
 @pytest.mark.parametrize("locale", ["en", "pa", "ar"])

@@ -111,3 +111,27 @@ def test_every_public_form_tells_the_browser_not_to_keep_answers(client, locale)
             seen += 1
             assert 'autocomplete="off"' in form, f"{path}: {form}"
     assert seen >= 3
+
+
+def test_every_field_a_person_types_into_says_autocomplete_off(client):
+    """Field by field too, for browsers that ignore the form's attribute on some controls."""
+    import re
+
+    from tests.unit.test_referrals import FORM, good_answers, hidden, open_form, send_more
+
+    pages = [client.get(path).get_data(as_text=True) for path in (FORM, "/en/tell-us-about-someone")]
+    html = client.post(FORM, data={**open_form(client), **good_answers()}).get_data(as_text=True)
+    for _ in range(3):
+        pages.append(html)
+        if 'name="more_token"' not in html:
+            break
+        html = send_more(client, html).get_data(as_text=True)
+    assert len(pages) == 5 and hidden(pages[2], "step") == "situation"
+    typed = 0
+    for page in pages:
+        for field in re.findall(r"<(?:input|textarea)\b[^>]*>", page):
+            if re.search(r'type="(hidden|radio|checkbox|submit)"', field):
+                continue
+            typed += 1
+            assert 'autocomplete="off"' in field, field
+    assert typed >= 15
