@@ -57,10 +57,15 @@ def account(user_id):
 def account_roles(user_id):
     user = _account(user_id)
     form = RolesForm()
+    failure = None
     if form.validate_on_submit():
-        staff.set_roles(db.session(), user, form.roles.data, actor=access.current_user().email)
-        return redirect(url_for("staff.account", user_id=user.id), 303)
-    return render_template("staff/account.html", user=user, form=form,
+        try:
+            staff.set_roles(db.session(), user, form.roles.data, actor=access.current_user().email)
+        except staff.AccountError as error:  # one's own roles, say: separation of duties
+            failure = str(error)
+        else:
+            return redirect(url_for("staff.account", user_id=user.id), 303)
+    return render_template("staff/account.html", user=user, form=form, failure=failure,
                            sessions=staff.sessions_of(db.session(), user)), 400
 
 

@@ -40,3 +40,25 @@ class RolesForm(FlaskForm):
 class AccountForm(RolesForm):
     email = StringField("Email address", [InputRequired(message="Enter an email address"), Length(max=254)],
                         render_kw={"spellcheck": "false", "autocomplete": "off"})
+
+
+_CURRENT = dict(validators=[InputRequired(message="Enter your current password"), Length(max=1024)],
+                render_kw={"autocomplete": "current-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", **_CURRENT)
+    new_password = PasswordField("New password", [InputRequired(message="Choose a new password"), Length(max=1024)],
+                                 description="At least 12 characters. A few unrelated words make a good one.",
+                                 render_kw={"autocomplete": "new-password"})
+
+
+class ReenrolForm(FlaskForm):
+    current_password = PasswordField("Current password", **_CURRENT)
+    code = StringField("Code from your authenticator app", [InputRequired(message="Enter the code"), Length(max=20)],
+                       description="The code the app shows for the new key above.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class RecoveryCodesForm(FlaskForm):
+    current_password = PasswordField("Current password", **_CURRENT)

@@ -55,7 +55,9 @@ def second_factor():
         if user is not None and staff.check_second_factor(db.session(), keyring, user, form.code.data, client_key()):
             session.clear()
             response = redirect(url_for("staff.home"), 303)
-            access.set_session_cookie(response, staff.start_session(db.session(), user))
+            # Any staff session already in this browser (this person's or someone else's) ends now.
+            token = staff.start_session(db.session(), user, replacing=request.cookies.get(access.cookie_name()))
+            access.set_session_cookie(response, token)
             return response
         failure = "That code is not right, or it was used already. Enter the current code from your app."
     return render_template("staff/code.html", form=form, failure=failure)
@@ -97,7 +99,8 @@ def sign_out():
 @bp.get("/")
 @access.signed_in
 def home():
-    return render_template("staff/home.html", user=access.current_user(), can=access.can)
+    grants = staff.recent_grants(db.session()) if access.can("assign_referrals") else None
+    return render_template("staff/home.html", user=access.current_user(), can=access.can, grants=grants)
 
 
 @bp.get("/inbox")

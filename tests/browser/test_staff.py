@@ -42,8 +42,15 @@ def cli_create(test_config, live_server, email, *roles):
 
 
 def assert_accessible(page):
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    assert results.violations_count == 0, results.generate_report()
+    """axe-core finds nothing, at the desktop width and on a 320 px phone, with no sideways scroll."""
+    wide = page.viewport_size
+    for width in (wide["width"], 320):
+        page.set_viewport_size({"width": width, "height": wide["height"]})
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        assert results.violations_count == 0, f"at {width} px: " + results.generate_report()
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
+            f"{page.url} scrolls sideways at {width} px"
+    page.set_viewport_size(wide)
 
 
 def test_first_day_set_up_sign_in_time_out_sign_out(page, context, live_server, test_config, monkeypatch):
@@ -85,6 +92,29 @@ def test_first_day_set_up_sign_in_time_out_sign_out(page, context, live_server, 
     page.get_by_role("link", name="first.day@example.org").click()
     assert_accessible(page)
     page.goto(f"{live_server}/staff/accounts/new")
+    assert_accessible(page)
+
+    # Self-service pages, and their error summaries.
+    page.goto(f"{live_server}/staff/")
+    page.get_by_role("link", name="Your account").click()
+    expect(page.locator("h1")).to_have_text("Your account")
+    assert_accessible(page)
+    for link, heading, button in [("Change your password", "Change your password", "Change password"),
+                                  ("Change your authenticator app", "Change your authenticator app",
+                                   "Change authenticator app"),
+                                  ("Make new recovery codes", "Make new recovery codes", "Make new codes")]:
+        page.goto(f"{live_server}/staff/account")
+        page.get_by_role("link", name=link).click()
+        expect(page.locator("h1")).to_have_text(heading)
+        assert_accessible(page)
+        page.get_by_role("button", name=button).click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        assert page.title().startswith("Error: ")
+        assert_accessible(page)
+    page.goto(f"{live_server}/staff/account/recovery-codes")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Make new codes").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
     assert_accessible(page)
 
     clock.offset += timedelta(minutes=31)  # away from the desk
