@@ -16,6 +16,33 @@ from .security.crypto import Keyring
 from .services.content import load_profile
 
 
+def _refuse(reason: str) -> None:
+    # One line for the operator, not a traceback: the reason is all they need.
+    print(f"haven: refusing to start: {reason}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def _check_stored_keys(app: Flask) -> None:
+    """Refuse to start while a stored value uses a key that is not configured: staff would meet
+    a 500 at sign-in, and referrals could not be read. A few queries, once per process, so it is
+    on in production (CHECK_STORED_KEYS) and off for the test suite's many apps; `keys check` runs
+    the same check anywhere. A database that cannot be reached is not a reason to refuse: the
+    public pages need none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .services import keys
+
+    with app.app_context():
+        try:
+            problem = keys.problem(db.session(), app.extensions["haven_keyring"])
+        except SQLAlchemyError as error:
+            print(f"haven: could not check the stored keys ({type(error).__name__}); "
+                  "run `flask --app haven keys check`", file=sys.stderr)
+            return
+    if problem:
+        _refuse(problem)
+
+
 def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HAVEN_INSTANCE_PATH")
@@ -25,9 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     try:
         app.config.update(config_module.load(Path(app.instance_path)))
     except config_module.ConfigError as error:
-        # One line for the operator, not a traceback: the reason is all they need.
-        print(f"haven: refusing to start: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _refuse(str(error))
     app.config.update(config)
     if app.config.get("TRUSTED_PROXIES"):
         proxies = app.config["TRUSTED_PROXIES"]
@@ -37,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["haven_keyring"] = Keyring.parse(app.config["DATA_KEYS"])
 
     db.init_app(app)
+    if app.config.get("CHECK_STORED_KEYS"):
+        _check_stored_keys(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

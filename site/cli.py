@@ -1,4 +1,4 @@
-"""flask --app haven db|content ..."""
+"""flask --app haven db|content|keys|audit|referrals|staff ..."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +12,14 @@ from . import db as database
 from . import migrations
 from .security.crypto import new_key_entry
 from .i18n import LOCALES
-from .services import audit, listing_store, notify, referrals, staff
+from .services import audit, keys, listing_store, notify, staff
 from .services.areas import AreaError, load_areas
 from .services.content import load_profile
 from .services.content_check import check
 
 db_cli = AppGroup("db", help="The database schema.")
 keys_cli = AppGroup("keys", help="The keys that encrypt personal data at rest.")
+audit_cli = AppGroup("audit", help="The append-only audit log.")
 referrals_cli = AppGroup("referrals", help="Referrals and their staff notices.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
 
@@ -114,12 +115,45 @@ def keys_new(key_id):
 
 @keys_cli.command("rotate")
 def keys_rotate():
-    """Re-encrypt every stored value under the newest key in HAVEN_DATA_KEYS."""
+    """Re-encrypt every stored value (keys.ENCRYPTED) under the newest key in HAVEN_DATA_KEYS."""
     keyring = current_app.extensions["haven_keyring"]
-    changed = referrals.rotate(database.session(), keyring)
-    audit.record(database.session(), actor="cli", action="keys.rotated", detail=f"{changed} rows")
-    database.session().commit()
-    click.echo(f"keys: {changed} referrals re-encrypted under {keyring.newest_id}")
+    session = database.session()
+    problem = keys.problem(session, keyring)
+    if problem:
+        raise click.ClickException(problem)
+    changed = keys.rotate(session, keyring)
+    audit.record(session, actor="cli", action="keys.rotated", record_type="keys",
+                 record_id=keyring.newest_id, detail=", ".join(f"{n} {label}" for label, n in changed.items()))
+    session.commit()
+    for label, count in changed.items():
+        click.echo(f"keys: {count} {label} re-encrypted under {keyring.newest_id}")
+    old = [key_id for key_id in keys.in_use(session, keyring) if key_id != keyring.newest_id]
+    click.echo(f"keys: still in use: {', '.join(old)}" if old else
+               "keys: nothing stored uses an older key; older keys may now be removed")
+
+
+@keys_cli.command("check")
+def keys_check():
+    """Fail, with the reason, while any stored value uses a key HAVEN_DATA_KEYS does not hold."""
+    keyring = current_app.extensions["haven_keyring"]
+    problem = keys.problem(database.session(), keyring)
+    if problem:
+        click.echo(f"keys: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"keys: ok: every stored value uses a configured key; in use: "
+               f"{', '.join(keys.in_use(database.session(), keyring)) or 'none'}")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the audit log's hash chain; report the first event that breaks it."""
+    verdict = audit.verify(database.session())
+    database.session().rollback()
+    if verdict.broken_at is not None:
+        click.echo(f"audit: chain broken at event {verdict.broken_at}: it, or the event before it, "
+                   f"was changed, removed or inserted out of turn ({verdict.events} events intact before it)", err=True)
+        raise SystemExit(1)
+    click.echo(f"audit: {verdict.events} events, chain intact; newest hash {verdict.head}")
 
 
 @referrals_cli.command("send-notices")
@@ -135,5 +169,6 @@ def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(staff_cli)

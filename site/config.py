@@ -38,6 +38,13 @@ def _count(env, name: str, default: str) -> int:
     return int(value)
 
 
+def _flag(env, name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+    return value in ("1", "true", "yes")
+
+
 def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     env = os.environ if environ is None else environ
     haven_env = env.get("HAVEN_ENV", "development")
@@ -67,6 +74,13 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     except KeyConfigError as error:
         raise ConfigError(str(error)) from None
 
+    smtp_starttls = _flag(env, "SMTP_STARTTLS")
+    smtp_username, smtp_password = env.get("SMTP_USERNAME", ""), env.get("SMTP_PASSWORD", "")
+    if bool(smtp_username) != bool(smtp_password):
+        raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD must be set together")
+    if production and smtp_username and not smtp_starttls:
+        raise ConfigError("SMTP_USERNAME needs SMTP_STARTTLS=1 in production (the password must not cross the network in clear)")
+
     inbox_email = env.get("HAVEN_STAFF_INBOX_EMAIL", "")
     if production and not inbox_email:
         raise ConfigError("HAVEN_STAFF_INBOX_EMAIL must be set in production (new referrals are announced there)")
@@ -87,12 +101,18 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         # A form may stay open for a long time while someone waits for a safe moment to send it.
         "WTF_CSRF_TIME_LIMIT": None,
         "DATA_KEYS": data_keys,
+        # Refuse to start while a stored value uses a key not in DATA_KEYS (create_app).
+        "CHECK_STORED_KEYS": production,
         # Where the no-personal-data notice of each new referral goes, and how.
         "STAFF_INBOX_EMAIL": inbox_email or "da-team@localhost",
         "MAIL_FROM": env.get("HAVEN_MAIL_FROM", "haven@localhost"),
         "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
         "SMTP_TIMEOUT": 5,
+        # STARTTLS checks the server's certificate and name against the system's CAs.
+        "SMTP_STARTTLS": smtp_starttls,
+        "SMTP_USERNAME": smtp_username,
+        "SMTP_PASSWORD": smtp_password,
         # The address staff use, for the link in the notice (no personal data in it).
         "PUBLIC_URL": env.get("HAVEN_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Flask-Limiter: memory for one process; a redis:// URL when several processes serve.
@@ -105,7 +125,7 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "MIN_FILL_SECONDS": int(env.get("HAVEN_MIN_FILL_SECONDS", "3")),
         "STAFF_IDLE_MINUTES": int(env.get("HAVEN_STAFF_IDLE_MINUTES", "30")),
         "STAFF_ABSOLUTE_HOURS": int(env.get("HAVEN_STAFF_ABSOLUTE_HOURS", "12")),
-        "STAFF_SETUP_LINK_HOURS": int(env.get("HAVEN_STAFF_SETUP_LINK_HOURS", "72")),
+        "STAFF_SETUP_LINK_HOURS": int(env.get("HAVEN_STAFF_SETUP_LINK_HOURS", "24")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }

@@ -11,6 +11,8 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
+from .security.crypto import derive_key
+
 
 def client_network(address: str | None) -> str:
     """What one client is: its IPv4 address, or its IPv6 /64 (one household or phone is given a
@@ -26,10 +28,15 @@ def client_network(address: str | None) -> str:
     return str(parsed)
 
 
+def derived_key(purpose: str) -> bytes:
+    """This app's key for one purpose (see security.crypto.PURPOSES), derived from SECRET_KEY."""
+    return derive_key(current_app.config["SECRET_KEY"], purpose)
+
+
 def client_key() -> str:
     """The client address as an HMAC: enough to count requests, useless to identify anyone."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, client_network(request.remote_addr).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derived_key("client-address"), client_network(request.remote_addr).encode(),
+                    hashlib.sha256).hexdigest()
 
 
 babel = Babel()

@@ -61,11 +61,19 @@ def test_config(database_url, tmp_path_factory) -> dict:
 
 def _empty_tables(app) -> None:
     from haven import db
+    from haven.models.audit import append_only_ddl
 
     with app.app_context():
         with db.engine().begin() as connection:
+            # The audit log refuses DELETE in the database: only this test-only cleanup lifts the
+            # refusal, inside its own transaction, and puts it back with the migration's own DDL.
+            dialect = connection.dialect.name
+            for statement in append_only_ddl(dialect, create=False):
+                connection.exec_driver_sql(statement)
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+            for statement in append_only_ddl(dialect):
+                connection.exec_driver_sql(statement)
 
 
 @pytest.fixture

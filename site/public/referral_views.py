@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
-from ..extensions import csrf, limiter
+from ..extensions import csrf, derived_key, limiter
 from ..services import intake, notify, referrals
 from .forms import MORE_STEPS, ConcernForm, SelfReferralForm
 from .views import bp
@@ -59,7 +59,7 @@ def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None
 def _handle(form_class, kind: str, template: str, sent_endpoint: str):
     config = current_app.config
     form = form_class()
-    key = config["SECRET_KEY"]
+    key = derived_key("intake-stamp")
     if request.method == "GET":
         form.token.data = intake.issue(key)
         return render_template(template, form=form)

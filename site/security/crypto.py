@@ -4,7 +4,8 @@ A stored value reads `v1.<key id>.<base64url(nonce + ciphertext)>`. The associat
 `<table>.<column>.<row id>` means a ciphertext copied into another row or column fails to decrypt
 instead of silently showing the wrong person's data. Keys come from HAVEN_DATA_KEYS as
 `id:base64key` pairs separated by commas, the first one newest: it encrypts, all of them decrypt,
-and `flask --app haven keys rotate` re-encrypts everything under the newest.
+and `flask --app haven keys rotate` re-encrypts everything under the newest (services/keys.py
+lists every encrypted column). `derive_key` gives each other use of SECRET_KEY its own key.
 This module is the only user of `cryptography`.
 """
 from __future__ import annotations
@@ -14,10 +15,13 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 VERSION = "v1"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -108,6 +112,22 @@ def development_keys(instance_path: Path) -> str:
     key_file = Path(instance_path) / "data_keys"
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(new_key_entry("dev1"))
-        os.chmod(key_file, 0o600)
+        # Created with mode 0600 from the start: there is no moment when others could read it.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(new_key_entry("dev1"))
     return key_file.read_text().strip()
+
+
+# Every use of SECRET_KEY beyond Flask's own (session and CSRF signing) gets its own key derived
+# from it, so a key that leaks from one use opens nothing else. Add a purpose here to use one.
+PURPOSES = frozenset({"client-address", "intake-stamp"})
+
+
+@lru_cache(maxsize=32)
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A 256-bit key for one purpose, by HKDF-SHA256 from the application secret."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=f"haven/{purpose}".encode()).derive(secret.encode("utf-8"))

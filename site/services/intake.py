@@ -27,16 +27,16 @@ class Stamp:
     started: int
 
 
-def _signer(secret_key: str) -> URLSafeSerializer:
+def _signer(secret_key: str | bytes) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="haven-form-stamp")
 
 
-def issue(secret_key: str, token: str | None = None, now: float | None = None) -> str:
+def issue(secret_key: str | bytes, token: str | None = None, now: float | None = None) -> str:
     """A new stamp: a fresh token, or the same one again when a form is shown again."""
     return _signer(secret_key).dumps([token or secrets.token_hex(16), int(now if now is not None else time.time())])
 
 
-def read(secret_key: str, value: str | None, now: float | None = None) -> Stamp | None:
+def read(secret_key: str | bytes, value: str | None, now: float | None = None) -> Stamp | None:
     """The stamp, or None when the server never issued it or it is too old."""
     try:
         token, started = _signer(secret_key).loads(value or "")

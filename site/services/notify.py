@@ -7,6 +7,7 @@ are counted on the row and retried by `flask --app haven referrals send-notices`
 from __future__ import annotations
 
 import smtplib
+import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
@@ -34,8 +35,18 @@ def build_notice(config: dict, referral: Referral) -> EmailMessage:
     return message
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificate and host name checked against the system's CAs (tests trust their own CA)."""
+    return ssl.create_default_context()
+
+
 def _send(config: dict, message: EmailMessage) -> None:
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            # Fails (SMTPNotSupportedError, or a certificate error) rather than send in clear.
+            smtp.starttls(context=tls_context())
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
 
 

@@ -1,4 +1,5 @@
-"""Referrals: priority at intake, encryption, the one commit that matters, and key rotation."""
+"""Referrals: priority at intake, encryption and the one commit that matters (key rotation is
+services/keys.py, which lists ENCRYPTED_COLUMNS with every other encrypted column)."""
 from __future__ import annotations
 
 import hashlib
@@ -205,25 +206,3 @@ def read(keyring: Keyring, referral: Referral) -> Submission:
                       name=open_("name_enc"), contact=json.loads(open_("contact_enc")),
                       details=json.loads(open_("details_enc")), message=open_("message_enc"))
 
-
-def rotate(session: Session, keyring: Keyring, batch: int = 200) -> int:
-    """Re-encrypt every value not under the newest key. Returns how many rows changed."""
-    changed = 0
-    last_id = 0
-    while True:
-        rows = session.scalars(select(Referral).where(Referral.id > last_id)
-                               .order_by(Referral.id).limit(batch)).all()
-        if not rows:
-            break
-        for referral in rows:
-            last_id = referral.id
-            stale = [column for column in ENCRYPTED_COLUMNS
-                     if getattr(referral, column) is not None
-                     and Keyring.key_id_of(getattr(referral, column)) != keyring.newest_id]
-            for column in stale:
-                plain = keyring.decrypt(getattr(referral, column), table=TABLE, column=column,
-                                        row=referral.public_id)
-                _seal(keyring, referral, column, plain)
-            changed += bool(stale)
-        session.commit()
-    return changed

@@ -60,3 +60,7 @@ def test_production_start_without_secret_fails_with_one_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip() == (
         "haven: refusing to start: SECRET_KEY must be set to at least 32 random characters in production")
+
+
+def test_set_up_links_last_24_hours_by_default(tmp_path):
+    assert config.load(tmp_path, environ={})["STAFF_SETUP_LINK_HOURS"] == 24
