@@ -1,38 +1,11 @@
 /*
- * Form behaviour after GOV.UK Frontend: conditional reveals, the error summary's links, and
- * one Send per click. Without JavaScript every question shows (each hint says when it is
- * needed), the links still jump to their fields, and a second Send is made harmless by the
- * server's one-time token.
+ * Form behaviour after GOV.UK Frontend: the error summary's links, and one Send per click.
+ * Without JavaScript the links still jump to their fields (CSS keeps the label in view) and a
+ * second Send is made harmless by the server's one-time token. Conditional reveals need no
+ * script: they are CSS (forms.css).
  */
 (function () {
   "use strict";
-
-  // Conditional reveals: a block shows while any option that reveals it is chosen.
-  var blocks = document.querySelectorAll("[data-conditional]");
-  function update() {
-    for (var i = 0; i < blocks.length; i++) {
-      var block = blocks[i];
-      var openers = document.querySelectorAll("[data-reveals='" + block.id + "']");
-      var open = block.querySelector(".has-error") !== null;
-      for (var j = 0; j < openers.length; j++) {
-        if (openers[j].checked && !isHidden(openers[j])) { open = true; }
-      }
-      // No aria-expanded: radios may not carry it (GOV.UK Frontend dropped it for that reason).
-      block.hidden = !open;
-    }
-  }
-  function isHidden(element) {
-    for (var node = element; node; node = node.parentElement) {
-      if (node.hidden) { return true; }
-    }
-    return false;
-  }
-  if (blocks.length) {
-    document.addEventListener("change", function (event) {
-      if (event.target.type === "radio" || event.target.type === "checkbox") { update(); }
-    });
-    update();
-  }
 
   // Error summary links: focus the field, and scroll its label or legend into view rather than
   // leaving it above the screen's top edge (html's scroll-padding-top keeps it clear of the
@@ -57,8 +30,6 @@
       var input = document.getElementById(link.getAttribute("href").slice(1));
       if (!input) { return; }
       event.preventDefault();
-      var block = input.closest("[data-conditional]");
-      if (block) { block.hidden = false; }
       labelFor(input).scrollIntoView();
       input.focus({ preventScroll: true });
     });
