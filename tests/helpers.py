@@ -35,7 +35,11 @@ def raw_database(database_url: str) -> bytes:
 
     if database_url.startswith("sqlite"):
         path = Path(database_url.removeprefix("sqlite:///"))
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        files = [str(p) for p in (path, Path(f"{path}-wal")) if p.exists()]
+        # Read by another process: closing a file descriptor of the database in this one would
+        # drop every POSIX lock SQLite holds on it here (the live server's connections), and the
+        # next process to close the database would then reset its WAL under them.
+        return subprocess.run(["cat", *files], capture_output=True, check=True).stdout
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     raw = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
     assert b"referral" in raw
