@@ -90,6 +90,10 @@ def main() -> int:
         bare.terminate()
         bare.wait()
 
+        # As a real deployment is: migrated, with its listings (the home page names two of them).
+        for command in (["db", "upgrade"], ["content", "load"]):
+            subprocess.run([str(BIN / "flask"), "--app", "haven", *command], env=env, cwd=ROOT, check=True,
+                           capture_output=True)
         haven, haven_port = serve("haven:create_app()", env, ROOT)
         processes.append(haven)
         base = f"http://127.0.0.1:{haven_port}"
