@@ -42,7 +42,9 @@ content_cli = AppGroup("content", help="The organisation's content in content/."
 @db_cli.command("upgrade")
 def db_upgrade():
     """Bring the schema up to the newest migration."""
-    migrations.upgrade(current_app.config["DATABASE_URL"])
+    migrations.upgrade(current_app.config["DATABASE_URL"], keyring=current_app.extensions["haven_keyring"],
+                       match_key=current_app.config["MATCH_KEY"].encode(),
+                       targets=current_app.extensions["haven_profile"].targets)
     click.echo("database: schema is up to date")
 
 

@@ -19,9 +19,9 @@ class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message is one line meant for the operator."""
 
 
-def _development_secret(instance_path: Path) -> str:
+def _development_secret(instance_path: Path, name: str = "secret_key") -> str:
     # Generated once and kept out of git, so development sessions survive restarts.
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / name
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         # Created with mode 0600 from the start: there is no moment when others could read it.
@@ -64,6 +64,14 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     if not database_url:
         database_url = f"sqlite:///{instance_path / 'haven.sqlite3'}"
 
+    # Its own secret, not derived from SECRET_KEY or the data keys: rotating those must not cut a
+    # new referral off from the earlier ones it repeats (services/matching.py).
+    match_key = env.get("HAVEN_MATCH_KEY", "")
+    if production and len(match_key) < 32:
+        raise ConfigError("HAVEN_MATCH_KEY must be set to at least 32 random characters in production (repeat referrals)")
+    if not match_key:
+        match_key = _development_secret(instance_path, "match_key")
+
     data_keys = env.get("HAVEN_DATA_KEYS", "")
     if production and not data_keys:
         raise ConfigError("HAVEN_DATA_KEYS must be set in production (see `flask --app haven keys new`)")
@@ -101,6 +109,7 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         # A form may stay open for a long time while someone waits for a safe moment to send it.
         "WTF_CSRF_TIME_LIMIT": None,
         "DATA_KEYS": data_keys,
+        "MATCH_KEY": match_key,
         # Refuse to start while a stored value uses a key not in DATA_KEYS (create_app).
         "CHECK_STORED_KEYS": production,
         # Where the no-personal-data notice of each new referral goes, and how.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request, url_for
+from flask_babel import format_decimal, ngettext
 from werkzeug.routing import BaseConverter
 
 
@@ -72,6 +73,16 @@ def switcher_links() -> list[tuple[Locale, str, bool]]:
     return links
 
 
+def response_time(targets, priority: str) -> str:
+    """How long the response target is, in the current language ("4 hours", "1 working day"):
+    data each language shapes with its own plural forms, never an English phrase dropped in."""
+    if priority == "urgent":
+        count = targets.urgent_hours
+        return ngettext("%(count)s hour", "%(count)s hours", count, count=format_decimal(count))
+    count = targets.standard_working_days
+    return ngettext("%(count)s working day", "%(count)s working days", count, count=format_decimal(count))
+
+
 def init_app(app) -> None:
     app.url_map.converters["locale"] = LocaleConverter
 
@@ -86,4 +97,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _locale_context():
-        return {"current_locale": current_locale(), "switcher_links": switcher_links}
+        return {"current_locale": current_locale(), "switcher_links": switcher_links,
+                "response_time": response_time}

@@ -1,6 +1,8 @@
 """Helpers the unit and browser tests share."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 
 def public_paths(locale: str) -> list[str]:
     """Every public page in one locale: the pages a resident can reach."""
@@ -14,6 +16,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
+
+
+def production_environ(**changes) -> dict[str, str]:
+    """Every setting production requires, valid; `changes` replace or (as None) remove some."""
+    from haven.security.crypto import new_key_entry
+
+    environ = {"HAVEN_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x/y",
+               "HAVEN_DATA_KEYS": new_key_entry("k1"), "HAVEN_STAFF_INBOX_EMAIL": "team@example.org",
+               "HAVEN_MATCH_KEY": "m" * 40}
+    environ.update(changes)
+    return {key: value for key, value in environ.items() if value is not None}
+
+
+def intake(app) -> dict:
+    """The keyword arguments referrals.submit takes from the app, as the public form passes them."""
+    return {"targets": app.extensions["haven_profile"].targets, "match_key": app.config["MATCH_KEY"].encode()}
 
 
 def load_listings(app) -> None:
@@ -44,3 +62,49 @@ def raw_database(database_url: str) -> bytes:
     raw = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
     assert b"referral" in raw
     return raw
+
+
+# --- staff accounts ------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+
+
+def code_at(secret: str, moment: datetime) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).at(moment)
+
+
+def make_account(app, email="worker@example.org", roles=("caseworker",)):
+    """Create and fully set up an account; returns (email, totp secret, recovery codes)."""
+    from haven import db
+    from haven.services import staff
+
+    with app.app_context():
+        session = db.session()
+        user, _ = staff.create_account(session, email, list(roles), actor="test", link_hours=72)
+        keyring = app.extensions["haven_keyring"]
+        secret = staff.begin_enrolment(session, keyring, user)
+        # Set up two minutes ago, so the code used for set-up is not the one a test signs in with.
+        moment = staff.utcnow() - timedelta(minutes=2)
+        codes = staff.complete_setup(session, keyring, user, PASSWORD, code_at(secret, moment), now=moment)
+    return email, secret, codes
+
+
+def csrf(client, path):
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email, secret, now, password=PASSWORD, code=None):
+    response = client.post("/staff/sign-in", data={"csrf_token": csrf(client, "/staff/sign-in"),
+                                                   "email": email, "password": password})
+    if response.status_code != 303:
+        return response
+    return client.post("/staff/sign-in/code", data={"csrf_token": csrf(client, "/staff/sign-in/code"),
+                                                    "code": code or code_at(secret, now)})
+
+

@@ -2,7 +2,7 @@
 from .audit import AuditEvent
 from .base import Base
 from .listing import Listing, ListingRevision
-from .referral import Referral
+from .referral import Referral, ReferralBar
 from .staff import RecoveryCode, SignInAttempt, StaffSession, StaffUser
 
-__all__ = ["AuditEvent", "Base", "Listing", "ListingRevision", "RecoveryCode", "Referral", "SignInAttempt", "StaffSession", "StaffUser"]
+__all__ = ["AuditEvent", "Base", "Listing", "ListingRevision", "RecoveryCode", "Referral", "ReferralBar", "SignInAttempt", "StaffSession", "StaffUser"]

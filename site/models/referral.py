@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -13,7 +13,8 @@ def _now() -> datetime:
 class Referral(Base):
     """A request for help (kind "self") or a concern about someone else (kind "concern").
 
-    Only what staff need to sort the inbox is stored in the clear: kind, priority, language, times.
+    Only what staff need to sort and count the inbox is stored in the clear: route, priority,
+    language, times, status, assignee and yes/no flags, none of which names or locates anyone.
     Everything the person wrote is in the *_enc columns, encrypted by services.referrals with this
     row's public_id bound in, so the columns are unreadable without the keys.
     """
@@ -44,3 +45,42 @@ class Referral(Base):
     notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notice_attempts: Mapped[int] = mapped_column(Integer, default=0)
     notice_error: Mapped[str | None] = mapped_column(String(200))
+
+    # --- triage: what the inbox lists, filters, orders and counts without decrypting anything ---
+    # Said aloud between staff ("HV-4K7QX"): random, so it tells nothing about order or volume.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    route: Mapped[str] = mapped_column(String(16), index=True)  # self, concern, anonymous
+    status: Mapped[str] = mapped_column(String(24), default="new", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    # The response target (services/targets.py); None for an anonymous concern: nobody to contact.
+    target_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The first attempt that reached the person: it stops the clock.
+    first_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    flag_danger_now: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_children_in_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_children_at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_lives_with: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_language: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    # Keyed hashes (services/matching.py) of the phone number and email, to find a repeat
+    # referral without decrypting anything; useless without the match key.
+    phone_match: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_match: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class ReferralBar(Base):
+    """A staff member kept away from one referral (they know the person, or the person harming
+    them): no list, count or page shows it to them."""
+
+    __tablename__ = "referral_bar"
+    __table_args__ = (UniqueConstraint("referral_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    barred_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -30,6 +30,10 @@ def _accepted(response) -> bool:
     return g.get("referral_accepted", False)
 
 
+def _targets():
+    return current_app.extensions["haven_profile"].targets
+
+
 FORMS = {"public.self_referral": (SelfReferralForm, "public/self_referral.html"),
          "public.concern": (ConcernForm, "public/concern.html")}
 
@@ -88,7 +92,8 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
                                           name=name, contact=contact, details=details, message=message)
         session = db.session()
         try:
-            referral, created = referrals.submit(session, current_app.extensions["haven_keyring"], submission)
+            referral, created = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
+                                                 targets=_targets(), match_key=config["MATCH_KEY"].encode())
             # A double click sends the same token twice and the browser shows the second answer:
             # each answer carries a fresh token, so the page she ends up on always works.
             token = referrals.issue_continuation(session, referral) if kind == "self" else None
@@ -141,7 +146,7 @@ def self_referral_more(locale):
             referral = referrals.finish(session, token)
             continued = referrals.Continued(referral=referral, token=None, escalated=False)
         else:
-            continued = referrals.add_more(session, keyring, token, form.changes(), last=last)
+            continued = referrals.add_more(session, keyring, token, form.changes(), last=last, targets=_targets())
     except referrals.ContinuationExpired:
         session.rollback()
         g.token_refused = True

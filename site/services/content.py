@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .targets import Targets
+
 PLACEHOLDER = re.compile(r"^\[TO SUPPLY:[^\]]*\]$")
 # The same marker inside running text (a page), where it ends at the first "]".
 INLINE_PLACEHOLDER = re.compile(r"\[TO SUPPLY:[^\]<]*\]")
@@ -26,8 +28,7 @@ class SiteProfile:
     da_email: str
     opening_hours: str
     areas_served: tuple[str, ...]
-    urgent_timescale: str
-    standard_timescale: str
+    targets: Targets
     exit_destination: str
     digest: str = field(compare=False)
     raw: dict = field(compare=False, repr=False)
@@ -56,13 +57,31 @@ def load_profile(content_dir: Path) -> SiteProfile:
         da_email=str(_get(data, "organisation.da_team.email")),
         opening_hours=str(_get(data, "organisation.da_team.opening_hours")),
         areas_served=tuple(str(a) for a in _get(data, "organisation.areas_served")),
-        urgent_timescale=str(_get(data, "response_timescales.urgent")),
-        standard_timescale=str(_get(data, "response_timescales.standard")),
+        targets=_targets(data),
         exit_destination=str(data.get("exit_destination") or "https://www.bbc.co.uk/weather"),
         digest=hashlib.sha256(text.encode()).hexdigest(),
         raw=data,
     )
     return profile
+
+
+def _targets(data: dict) -> Targets:
+    values = {}
+    for name in ("urgent_hours", "standard_working_days"):
+        value = _get(data, f"response_targets.{name}")
+        # bool is an int to Python; "yes" is no number of hours.
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 240:
+            raise ContentError(f"site.yaml: response_targets.{name} must be a whole number from 1 to 240, not {value!r}")
+        values[name] = value
+    confirmed = _get(data, "response_targets.confirmed")
+    if not isinstance(confirmed, bool):
+        raise ContentError("site.yaml: response_targets.confirmed must be true or false")
+    return Targets(confirmed=confirmed, **values)
+
+
+def unconfirmed(profile: SiteProfile) -> list[str]:
+    """What the organisation has yet to confirm beyond the [TO SUPPLY] placeholders."""
+    return [] if profile.targets.confirmed else ["response_targets are development defaults (set confirmed: true once agreed)"]
 
 
 def placeholders(data: Any, prefix: str = "") -> list[str]:

@@ -8,7 +8,7 @@ import yaml
 
 from . import listings
 from .areas import AreaError, load_areas
-from .content import INLINE_PLACEHOLDER, ContentError, load_profile, placeholders, problems
+from .content import INLINE_PLACEHOLDER, ContentError, load_profile, placeholders, problems, unconfirmed
 from .listing_store import SeedError, read_seed, seed_paths
 from .pages import SLUGS, SOURCE_LOCALE, PageError, page_path, read_source
 
@@ -79,6 +79,7 @@ def check(content_dir: Path, production: bool, *, loaded: dict[str, dict] | None
     listing_errors, listing_waiting = listing_problems(content_dir, loaded, locales, today or date.today())
     errors = problems(profile) + page_problems(content_dir) + listing_errors
     waiting = [f"site.yaml {path} awaits the organisation" for path in placeholders(profile.raw)]
+    waiting += [f"site.yaml {item}" for item in unconfirmed(profile)]
     waiting += [f"{item} awaits the organisation" for item in placeholders_in_pages(content_dir)]
     waiting += listing_waiting
     severity = "error" if production else "placeholder"

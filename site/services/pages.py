@@ -13,9 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from flask_babel import force_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from ..i18n import response_time
 from ..security.sanitise import clean
 from .content import INLINE_PLACEHOLDER, SiteProfile, is_placeholder
 
@@ -80,14 +82,16 @@ def read_source(path: Path, locale: str, slug: str) -> PageSource:
     return PageSource(slug, locale, str(meta["title"]), str(meta["summary"]), reviewed, parts[2])
 
 
-def _fact(profile: SiteProfile, token: str) -> Markup:
+def _fact(profile: SiteProfile, token: str, locale: str) -> Markup:
+    if token in ("urgent_timescale", "standard_timescale"):
+        # The page's own language, also when an English page stands in for a missing translation.
+        with force_locale(locale):
+            return escape(response_time(profile.targets, token.split("_")[0]))
     values = {
         "org_name": profile.name,
         "da_phone": profile.da_phone,
         "da_email": profile.da_email,
         "opening_hours": profile.opening_hours,
-        "urgent_timescale": profile.urgent_timescale,
-        "standard_timescale": profile.standard_timescale,
     }
     if token not in values:
         raise PageError(f"unknown token {{{{{token}}}}}")
@@ -101,11 +105,11 @@ def _fact(profile: SiteProfile, token: str) -> Markup:
     return escape(value)
 
 
-def render_body(body: str, profile: SiteProfile) -> Markup:
+def render_body(body: str, profile: SiteProfile, locale: str = SOURCE_LOCALE) -> Markup:
     html = clean(_markdown.render(body))
     html = INLINE_PLACEHOLDER.sub(
         lambda m: f'<span class="placeholder" lang="en" dir="ltr">{m.group(0)}</span>', html)
-    html = _TOKEN.sub(lambda m: str(_fact(profile, m.group(1))), html)
+    html = _TOKEN.sub(lambda m: str(_fact(profile, m.group(1), locale)), html)
     return Markup(html)
 
 
@@ -121,7 +125,7 @@ def _load(content_dir: Path, locale: str, slug: str, profile: SiteProfile) -> Pa
             return None
     source = read_source(path, locale, slug)
     return Page(slug, locale, source.title, source.summary, source.last_reviewed,
-                render_body(source.body, profile), fallback)
+                render_body(source.body, profile, locale), fallback)
 
 
 def load_page(content_dir: Path, locale: str, slug: str, profile: SiteProfile) -> Page | None:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Referral
 from ..security.crypto import Keyring
+from . import matching, targets as response
+from .targets import Targets
 
 TABLE = "referral"
 ENCRYPTED_COLUMNS = ("name_enc", "contact_enc", "details_enc", "message_enc")
@@ -45,14 +47,64 @@ def priority(details: dict) -> str:
     return "standard"
 
 
+# Said aloud and typed by staff: no 0/O, 1/I/L or U/V to mix up. 30**5 = 24 million references.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+REFERENCE_LENGTH = 5
+
+
+def random_reference() -> str:
+    return "HV-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def new_reference(session: Session) -> str:
+    while True:
+        reference = random_reference()
+        if session.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
+            return reference
+
+
+def route(kind: str, details: dict) -> str:
+    """self-referral, concern about someone, or anonymous concern (nobody to contact back)."""
+    if kind == "concern" and details.get("anonymous"):
+        return "anonymous"
+    return kind
+
+
+def flags(locale: str, contact: dict, details: dict) -> dict[str, bool]:
+    """The inbox's yes/no flags, from answers the person gave: each says only that something
+    applies, never what she wrote."""
+    return {
+        "flag_danger_now": details.get("danger_now") == "yes",
+        "flag_children_in_home": details.get("children_in_home") == "yes",
+        "flag_children_at_risk": details.get("children_at_risk") == "yes",
+        "flag_lives_with": details.get("lives_with") == "yes",
+        # She wrote in another language, named one, or asked for an interpreter.
+        "flag_language": locale != "en" or bool(details.get("language")) or details.get("interpreter") == "yes",
+        "flag_access": bool(details.get("access_needs") or details.get("access_other")),
+    }
+
+
+def _triage(referral: Referral, contact: dict, details: dict, targets: Targets) -> None:
+    """Set the plain columns the inbox reads from the answers as they stand now."""
+    referral.priority = priority(details)
+    for column, value in flags(referral.locale, contact, details).items():
+        setattr(referral, column, value)
+    if referral.route == "anonymous":
+        referral.target_due_at = None
+    else:
+        referral.target_due_at = response.due(referral.created_at, referral.priority, targets)
+
+
 def _seal(keyring: Keyring, referral: Referral, column: str, value: str | None) -> None:
     sealed = None if value is None else keyring.encrypt(
         value, table=TABLE, column=column, row=referral.public_id)
     setattr(referral, column, sealed)
 
 
-def submit(session: Session, keyring: Keyring, submission: Submission) -> tuple[Referral, bool]:
-    """Encrypt and commit. Returns (referral, created); a resent token returns the first referral.
+def submit(session: Session, keyring: Keyring, submission: Submission, *, targets: Targets,
+           match_key: bytes, now: datetime | None = None) -> tuple[Referral, bool]:
+    """Encrypt and commit, with the triage columns, the response target and the repeat check.
+    Returns (referral, created); a resent token returns the first referral.
 
     Raises whatever the database raises on any other failure: the caller must then tell the
     person their message was not sent.
@@ -62,9 +114,19 @@ def submit(session: Session, keyring: Keyring, submission: Submission) -> tuple[
     existing = session.scalar(select(Referral).where(Referral.submission_token == submission.token))
     if existing is not None:
         return existing, False
+    now = now or _now()
+    contact = submission.contact
     referral = Referral(public_id=str(uuid.uuid4()), submission_token=submission.token,
-                        kind=submission.kind, priority=priority(submission.details),
-                        locale=submission.locale, notice_attempts=0)
+                        kind=submission.kind, locale=submission.locale, notice_attempts=0,
+                        created_at=now, reference=new_reference(session),
+                        route=route(submission.kind, submission.details), status="new",
+                        phone_match=matching.phone_hash(match_key, contact.get("phone")),
+                        email_match=matching.email_hash(match_key, contact.get("email")))
+    _triage(referral, contact, submission.details, targets)
+    earlier = matching.earlier_match(session, route=referral.route, phone_match=referral.phone_match,
+                                     email_match=referral.email_match, before=now)
+    referral.flag_repeat = earlier is not None
+    referral.repeat_of_id = earlier.id if earlier is not None else None
     _seal(keyring, referral, "name_enc", submission.name)
     _seal(keyring, referral, "contact_enc", json.dumps(submission.contact, ensure_ascii=False))
     _seal(keyring, referral, "details_enc", json.dumps(submission.details, ensure_ascii=False))
@@ -139,7 +201,7 @@ def _find_continuation(session: Session, token: str | None, now: datetime) -> Re
     return referral
 
 
-def add_more(session: Session, keyring: Keyring, token: str | None, changes: dict, *,
+def add_more(session: Session, keyring: Keyring, token: str | None, changes: dict, *, targets: Targets,
              last: bool = False, now: datetime | None = None) -> Continued:
     """Add a "tell us more" page's answers to the referral its token names, and commit.
 
@@ -163,7 +225,7 @@ def add_more(session: Session, keyring: Keyring, token: str | None, changes: dic
     if "safe_times" in extra:
         contact["safe_times"] = extra["safe_times"]
     was = referral.priority
-    referral.priority = priority(details)
+    _triage(referral, contact, details, targets)
     escalated = was != "urgent" and referral.priority == "urgent"
     if escalated:
         # The staff notice said "standard": send it again, now saying "urgent".

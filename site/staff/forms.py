@@ -1,7 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField
+from wtforms import (DateField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
-from wtforms.validators import InputRequired, Length
+
+from ..services import inbox
 
 
 class SignInForm(FlaskForm):
@@ -62,3 +65,59 @@ class ReenrolForm(FlaskForm):
 
 class RecoveryCodesForm(FlaskForm):
     current_password = PasswordField("Current password", **_CURRENT)
+
+
+def _any(label: str, pairs: dict) -> list[SelectChoice]:
+    return [SelectChoice("", label), *(SelectChoice(value, text) for value, text in pairs.items())]
+
+
+class InboxFilterForm(Form):
+    """The inbox's filters: a GET form (it changes nothing), so no CSRF token, and every value is
+    a code from a fixed list, a staff id or a date, never personal data."""
+
+    view = HiddenField()
+    status = SelectField("Status", choices=_any("Any status", inbox.STATUSES), validators=[Optional()])
+    priority = SelectField("Priority", choices=_any("Any priority", inbox.PRIORITIES), validators=[Optional()])
+    assignee = SelectField("Assigned to", choices=[], validators=[Optional()])
+    route = SelectField("Route", choices=_any("Any route", inbox.ROUTES), validators=[Optional()])
+    flag = SelectField("Flag", choices=_any("Any flag", inbox.FLAGS), validators=[Optional()])
+    received_from = DateField("Received from", validators=[Optional()],
+                              render_kw={"type": "date"})
+    received_to = DateField("Received to", validators=[Optional()], render_kw={"type": "date"})
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+    def __init__(self, formdata, assignees: list[tuple[int, str]]):
+        super().__init__(formdata)
+        self.assignee.choices = [SelectChoice("", "Anyone or no one"), SelectChoice("none", "No one yet"),
+                                 *(SelectChoice(str(user_id), email) for user_id, email in assignees)]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        # WTForms' own wording ("Not a valid choice.") does not say which box or what to do.
+        for field, what in ((self.status, "a status"), (self.priority, "a priority"), (self.assignee, "who it is assigned to"),
+                            (self.route, "a route"), (self.flag, "a flag")):
+            if field.errors:
+                field.errors = [f"Choose {what} from the list"]
+        for field in (self.received_from, self.received_to):
+            if field.errors:
+                field.errors = [f"Enter '{field.label.text.lower()}' as a date, like 2026-12-01"]
+        if self.page.errors:
+            self.page.errors = ["Enter a page number of 1 or more"]
+        if self.received_from.data and self.received_to.data and self.received_from.data > self.received_to.data:
+            self.received_to.errors = [*self.received_to.errors, "The 'to' date must be on or after the 'from' date"]
+            ok = False
+        return ok
+
+    def filters(self) -> inbox.Filters:
+        """What the valid fields ask for; a field with an error asks for nothing."""
+        def valid(field):
+            return field.data if not field.errors and field.data not in ("", None) else None
+
+        assignee = valid(self.assignee)
+        # The dates are one range: when either is wrong, neither applies.
+        dates_ok = not (self.received_from.errors or self.received_to.errors)
+        return inbox.Filters(status=valid(self.status), priority=valid(self.priority),
+                             assignee=assignee if assignee in (None, "none") else int(assignee),
+                             route=valid(self.route), flag=valid(self.flag),
+                             received_from=valid(self.received_from) if dates_ok else None,
+                             received_to=valid(self.received_to) if dates_ok else None)

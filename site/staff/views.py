@@ -5,12 +5,11 @@ from datetime import datetime, timezone
 import segno
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from markupsafe import Markup
-from sqlalchemy import func, select
 
 from .. import access, db
 from ..extensions import client_key
-from ..models import Referral, StaffUser
-from ..services import staff
+from ..models import StaffUser
+from ..services import inbox, staff, targets
 from .forms import CodeForm, SetupForm, SignInForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -99,16 +98,7 @@ def sign_out():
 @bp.get("/")
 @access.signed_in
 def home():
-    grants = staff.recent_grants(db.session()) if access.can("assign_referrals") else None
-    return render_template("staff/home.html", user=access.current_user(), can=access.can, grants=grants)
-
-
-@bp.get("/inbox")
-@access.read_referrals
-def inbox():
-    """The smallest honest inbox: how many referrals wait, by priority, and which notices failed.
-    Reading a referral (decryption, audited) comes with the inbox issue."""
-    database = db.session()
-    counts = dict(database.execute(select(Referral.priority, func.count(Referral.id)).group_by(Referral.priority)).all())
-    unsent = database.scalar(select(func.count(Referral.id)).where(Referral.notice_sent_at.is_(None)))
-    return render_template("staff/inbox.html", counts=counts, unsent=unsent)
+    session, user = db.session(), access.current_user()
+    grants = staff.recent_grants(session) if access.can("assign_referrals") else None
+    counts = inbox.counts(session, user.id, targets.now()) if access.can("read_referrals") else None
+    return render_template("staff/home.html", user=user, can=access.can, grants=grants, counts=counts)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from haven import config
-from haven.security.crypto import new_key_entry
+from tests.helpers import production_environ
 
 
 def test_development_defaults_need_no_settings(tmp_path):
@@ -26,8 +26,7 @@ def test_development_secret_is_generated_once_and_kept_private(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-PRODUCTION = {"HAVEN_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x/y",
-              "HAVEN_DATA_KEYS": new_key_entry("k1"), "HAVEN_STAFF_INBOX_EMAIL": "team@example.org"}
+PRODUCTION = production_environ()
 
 
 def without(key, **changes):
@@ -45,6 +44,8 @@ def test_production_starts_with_every_setting(tmp_path):
     (without("HAVEN_DATA_KEYS"), "HAVEN_DATA_KEYS"),
     (without("HAVEN_DATA_KEYS", HAVEN_DATA_KEYS="k1:tooshort"), "32 bytes"),
     (without("HAVEN_STAFF_INBOX_EMAIL"), "HAVEN_STAFF_INBOX_EMAIL"),
+    (without("HAVEN_MATCH_KEY"), "HAVEN_MATCH_KEY"),
+    (without("HAVEN_MATCH_KEY", HAVEN_MATCH_KEY="short"), "HAVEN_MATCH_KEY"),
     ({"HAVEN_ENV": "staging"}, "HAVEN_ENV"),
 ])
 def test_production_refuses_bad_settings(tmp_path, environ, reason):

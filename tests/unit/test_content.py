@@ -9,6 +9,7 @@ import yaml
 
 from haven.services.content import INLINE_PLACEHOLDER, load_profile, placeholders
 from haven.services.content_check import check
+from haven.services.targets import Targets
 from tests.helpers import CONTENT_DIR
 
 
@@ -24,7 +25,7 @@ def fill_placeholders(content_dir):
     data["organisation"]["da_team"] = {"phone": "0121 000 0000", "email": "da@example.org",
                                        "opening_hours": "Monday to Friday, 9am to 5pm"}
     data["organisation"]["areas_served"] = ["Walsall"]
-    data["response_timescales"] = {"urgent": "the same working day", "standard": "3 working days"}
+    data["response_targets"] = {"urgent_hours": 2, "standard_working_days": 3, "confirmed": True}
     path.write_text(yaml.safe_dump(data))
     for page in content_dir.glob("pages/*/*.md"):
         page.write_text(INLINE_PLACEHOLDER.sub("a detail the organisation supplied", page.read_text()))
@@ -43,7 +44,8 @@ def test_shipped_profile_lists_what_the_organisation_must_supply():
     assert profile.exit_destination == "https://www.bbc.co.uk/weather"
     waiting = placeholders(profile.raw)
     assert "organisation.da_team.phone" in waiting
-    assert "response_timescales.urgent" in waiting
+    # The response targets are numbers with working defaults, awaiting confirmation, not a placeholder.
+    assert profile.targets == Targets(urgent_hours=4, standard_working_days=1, confirmed=False)
 
 
 def test_check_passes_in_development_but_fails_in_production_while_placeholders_remain():
@@ -52,6 +54,27 @@ def test_check_passes_in_development_but_fails_in_production_while_placeholders_
     passes, lines = check(CONTENT_DIR, production=True)
     assert not passes
     assert any(line.startswith("error:") and "da_team.phone" in line for line in lines)
+
+
+def test_unconfirmed_response_targets_fail_production_only(content_copy):
+    fill_placeholders(content_copy)
+    path = content_copy / "site.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["response_targets"]["confirmed"] = False
+    path.write_text(yaml.safe_dump(data))
+    assert check(content_copy, production=False)[0]
+    passes, lines = check(content_copy, production=True)
+    assert not passes and lines == ["error: site.yaml response_targets are development defaults (set confirmed: true once agreed)"]
+
+
+@pytest.mark.parametrize("value", [0, "4 hours", True, 1000, None])
+def test_a_response_target_must_be_a_sensible_whole_number(content_copy, value):
+    path = content_copy / "site.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["response_targets"]["urgent_hours"] = value
+    path.write_text(yaml.safe_dump(data))
+    passes, lines = check(content_copy, production=False)
+    assert not passes and "response_targets.urgent_hours must be a whole number" in lines[0]
 
 
 def test_check_passes_in_production_once_everything_is_supplied(content_copy):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+import json
 import threading
 
 from alembic.autogenerate import compare_metadata
@@ -65,6 +66,7 @@ def test_two_simultaneous_sends_of_one_form_make_one_referral(app):
     constraint (PostgreSQL's row lock, SQLite's write lock) leaves one row and both answers name it."""
     from haven.models import Referral
     from haven.services import referrals
+    from tests.helpers import intake
 
     keyring = app.extensions["haven_keyring"]
     submission = referrals.Submission(kind="self", locale="en", token="f" * 32, name=None,
@@ -75,7 +77,7 @@ def test_two_simultaneous_sends_of_one_form_make_one_referral(app):
         with app.app_context():
             try:
                 start.wait()
-                referral, _ = referrals.submit(db.session(), keyring, submission)
+                referral, _ = referrals.submit(db.session(), keyring, submission, **intake(app))
                 results.append(referral.public_id)
             except Exception as error:  # noqa: BLE001 - the test reports any failure
                 errors.append(repr(error))
@@ -104,3 +106,54 @@ def test_libpq_style_urls_use_psycopg3():
     assert normalise_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x") == "sqlite:///x"
+
+
+def _referral_at_0006(connection, keyring, public_id, kind, created, contact, details, priority="standard"):
+    from sqlalchemy import text
+
+    seal = {column: keyring.encrypt(json.dumps(value), table="referral", column=column, row=public_id)
+            for column, value in (("contact_enc", contact), ("details_enc", details))}
+    connection.execute(text(
+        "INSERT INTO referral (public_id, submission_token, kind, priority, locale, created_at, contact_enc, "
+        "details_enc, notice_attempts) VALUES (:id, :id, :kind, :priority, 'en', :created, :contact, :details, 0)"),
+        {"id": public_id, "kind": kind, "priority": priority, "created": created, **{
+            "contact": seal["contact_enc"], "details": seal["details_enc"]}})
+
+
+def test_migration_0007_fills_the_triage_columns_of_existing_referrals(app, tmp_path):
+    """Referrals stored before the inbox get their flags, target, route and repeat link from
+    their own answers; without the keys the migration stops and says how to run it."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from haven.migrations import upgrade
+    from tests.helpers import intake
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0006")
+    keyring = app.extensions["haven_keyring"]
+    engine = make_engine(url)
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    with engine.begin() as connection:
+        _referral_at_0006(connection, keyring, "a" * 36, "self", monday,
+                          {"methods": ["call"], "phone": "+447700900982"},
+                          {"danger_now": "yes", "lives_with": "yes"}, priority="urgent")
+        _referral_at_0006(connection, keyring, "b" * 36, "self", monday.replace(day=24),
+                          {"methods": ["call"], "phone": "+447700900982"}, {})
+        _referral_at_0006(connection, keyring, "c" * 36, "concern", monday, {"methods": []}, {"anonymous": True})
+    with pytest.raises(RuntimeError, match="flask --app haven db upgrade"):
+        upgrade(url)
+    upgrade(url, keyring=keyring, match_key=intake(app)["match_key"], targets=intake(app)["targets"])
+    with engine.connect() as connection:
+        rows = {row.public_id[0]: row for row in connection.execute(text(
+            "SELECT public_id, id, reference, route, status, target_due_at, flag_danger_now, flag_lives_with, "
+            "flag_repeat, repeat_of_id FROM referral"))}
+    engine.dispose()
+    first, second, anonymous = rows["a"], rows["b"], rows["c"]
+    assert (first.route, first.status, first.flag_danger_now, first.flag_lives_with) == ("self", "new", 1, 1)
+    assert str(first.target_due_at).startswith("2026-11-23 14:00")  # urgent: 4 hours
+    assert str(second.target_due_at).startswith("2026-11-25 10:00")  # standard: 1 working day
+    assert (second.flag_repeat, second.repeat_of_id) == (1, first.id)
+    assert (anonymous.route, anonymous.target_due_at) == ("anonymous", None)
+    assert len({first.reference, second.reference, anonymous.reference}) == 3

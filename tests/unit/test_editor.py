@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from haven import db
 from haven.models import AuditEvent, Listing
-from tests.unit.test_staff import clock, csrf, make_account, sign_in  # noqa: F401  (fixtures)
+from tests.helpers import csrf, make_account, sign_in
 
 
 def soup(response):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from haven import create_app
-from haven.security.crypto import new_key_entry
+from tests.helpers import production_environ
 
 FORMS = {"public.self_referral", "public.concern", "staff.sign_in"}
 SAMPLE_ARGS = {"locale": "en", "slug": "privacy", "filename": "css/haven.css", "token": "not-a-real-token",
@@ -58,11 +58,8 @@ def test_error_responses_send_the_safety_headers(client):
 
 
 def test_production_adds_hsts_and_secure_cookies(monkeypatch, test_config):
-    monkeypatch.setenv("HAVEN_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", test_config["DATABASE_URL"])
-    monkeypatch.setenv("HAVEN_DATA_KEYS", new_key_entry("prod1"))
-    monkeypatch.setenv("HAVEN_STAFF_INBOX_EMAIL", "da-team@example.org")
+    for name, value in production_environ(DATABASE_URL=test_config["DATABASE_URL"]).items():
+        monkeypatch.setenv(name, value)
     app = create_app({"INSTANCE_PATH": test_config["INSTANCE_PATH"]})
     client = app.test_client()
     response = client.get("/en/", base_url="https://haven.example")

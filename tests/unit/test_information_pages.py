@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from haven.i18n import LOCALES
 from haven.services.content import load_profile
+from haven.services.targets import Targets
 from haven.services.content_check import check
 from haven.services.pages import SLUGS, load_page, missing_translations, page_path, read_source, render_body
 from tests.helpers import CONTENT_DIR
@@ -93,18 +94,34 @@ def test_every_page_is_within_two_clicks_of_the_home_page(client, locale):
 
 
 def test_pages_show_the_organisations_facts_or_a_visible_placeholder(client):
-    page = soup(client.get("/en/what-happens-next"))
+    page = soup(client.get("/en/how-we-can-help"))
     placeholders = [span.get_text() for span in page.select("article .placeholder")]
-    assert any("how soon an urgent request is answered" in text for text in placeholders)
+    assert any("domestic abuse team's phone number" in text for text in placeholders)
     assert "{{" not in page.get_text()
+
+
+# site.yaml's development targets (4 hours, 1 working day), as each language says them.
+RESPONSE_TIMES = {
+    "en": ("within 4 hours", "within 1 working day"),
+    "pl": ("w ciągu 4 godzin", "w ciągu 1 dnia roboczego"),
+    "ro": ("în termen de 4 ore", "în termen de 1 zi lucrătoare"),
+    "ar": ("خلال 4 ساعات", "خلال يوم عمل واحد"),
+}
+
+
+@pytest.mark.parametrize("locale", RESPONSE_TIMES)
+def test_the_response_targets_read_as_numbers_in_each_language(client, locale):
+    text = soup(client.get(f"/{locale}/what-happens-next")).select_one("article").get_text(" ")
+    urgent, standard = RESPONSE_TIMES[locale]
+    assert urgent in text and standard in text
 
 
 def test_supplied_facts_replace_the_tokens(app):
     profile = replace(load_profile(CONTENT_DIR), da_phone="0121 000 0000",
-                      urgent_timescale="within one working day")
-    html = render_body("Call {{da_phone}}. We answer {{urgent_timescale}}.", profile)
+                      targets=Targets(urgent_hours=2, standard_working_days=3, confirmed=True))
+    html = render_body("Call {{da_phone}}. We answer within {{urgent_timescale}} or {{standard_timescale}}.", profile)
     assert '<a class="phone" dir="ltr" href="tel:01210000000">0121 000 0000</a>' in html
-    assert "within one working day" in html and "placeholder" not in html
+    assert "within 2 hours or 3 working days" in html and "placeholder" not in html
 
 
 @pytest.mark.parametrize("markdown, forbidden", [

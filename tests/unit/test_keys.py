@@ -15,6 +15,7 @@ from haven.models import Base, Referral, StaffUser
 from haven.security import crypto
 from haven.security.crypto import Keyring, derive_key, new_key_entry
 from haven.services import keys, referrals
+from tests.helpers import intake, production_environ
 
 OLD = new_key_entry("old")
 NEW = new_key_entry("new")
@@ -25,7 +26,7 @@ def _store_referral_and_staff_secret(app, keyring: Keyring) -> tuple[str, int]:
         session = db.session()
         referral, _ = referrals.submit(session, keyring, referrals.Submission(
             kind="self", locale="en", token="t" * 20, name="Sam", contact={"methods": ["call"]},
-            details={}, message="hello"))
+            details={}, message="hello"), **intake(app))
         user = StaffUser(email="worker@example.org", roles="caseworker", active=True)
         session.add(user)
         session.flush()
@@ -78,9 +79,7 @@ def test_haven_refuses_to_start_with_one_line_while_a_stored_key_is_missing(app,
 
 def test_the_check_is_on_in_production_only(tmp_path):
     assert config.load(tmp_path, environ={})["CHECK_STORED_KEYS"] is False
-    assert config.load(tmp_path, environ={
-        "HAVEN_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x/y",
-        "HAVEN_DATA_KEYS": NEW, "HAVEN_STAFF_INBOX_EMAIL": "t@example.org"})["CHECK_STORED_KEYS"] is True
+    assert config.load(tmp_path, environ=production_environ(HAVEN_DATA_KEYS=NEW))["CHECK_STORED_KEYS"] is True
 
 
 def test_keys_check_names_the_missing_key(app, runner):

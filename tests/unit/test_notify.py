@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from haven import config
-from haven.security.crypto import new_key_entry
 from haven.services import notify
+from tests.helpers import production_environ
 
 USER, PASSWORD = "haven-notices", "mail password 123"
 
@@ -129,8 +129,7 @@ def test_a_plain_server_still_works_when_nothing_is_configured(smtp_sink):
     assert len(smtp_sink.messages) == 1
 
 
-PRODUCTION = {"HAVEN_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x/y",
-              "HAVEN_DATA_KEYS": new_key_entry("k1"), "HAVEN_STAFF_INBOX_EMAIL": "team@example.org"}
+PRODUCTION = production_environ()
 
 
 def test_smtp_settings_are_read(tmp_path):

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
-import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -12,55 +10,7 @@ from haven import db
 from haven.models import AuditEvent, SignInAttempt, StaffSession, StaffUser
 from haven.security import passwords
 from haven.services import staff
-
-PASSWORD = "correct horse battery staple"
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """A clock the test moves by hand; staff.utcnow is what every staff function reads."""
-
-    class Clock:
-        now = T0
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    clock = Clock()
-    monkeypatch.setattr(staff, "utcnow", lambda: clock.now)
-    return clock
-
-
-def code_at(secret: str, moment: datetime) -> str:
-    return pyotp.TOTP(secret).at(moment)
-
-
-def make_account(app, email="worker@example.org", roles=("caseworker",)):
-    """Create and fully set up an account; returns (email, totp secret, recovery codes)."""
-    with app.app_context():
-        session = db.session()
-        user, _ = staff.create_account(session, email, list(roles), actor="test", link_hours=72)
-        keyring = app.extensions["haven_keyring"]
-        secret = staff.begin_enrolment(session, keyring, user)
-        # Set up two minutes ago, so the code used for set-up is not the one a test signs in with.
-        moment = staff.utcnow() - timedelta(minutes=2)
-        codes = staff.complete_setup(session, keyring, user, PASSWORD, code_at(secret, moment), now=moment)
-    return email, secret, codes
-
-
-def csrf(client, path):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def sign_in(client, email, secret, now, password=PASSWORD, code=None):
-    response = client.post("/staff/sign-in", data={"csrf_token": csrf(client, "/staff/sign-in"),
-                                                   "email": email, "password": password})
-    if response.status_code != 303:
-        return response
-    return client.post("/staff/sign-in/code", data={"csrf_token": csrf(client, "/staff/sign-in/code"),
-                                                    "code": code or code_at(secret, now)})
+from tests.helpers import PASSWORD, code_at, csrf, make_account, sign_in
 
 
 def actions(app):
@@ -590,12 +540,10 @@ def test_an_admin_cannot_disable_themselves_and_nobody_edits_the_audit_log(app, 
 
 def test_production_staff_cookie_is_host_prefixed_secure_and_strict(monkeypatch, test_config, clock):
     from haven import create_app
-    from haven.security.crypto import new_key_entry
     from tests.conftest import _empty_tables
+    from tests.helpers import production_environ
 
-    for name, value in {"HAVEN_ENV": "production", "SECRET_KEY": "s" * 40,
-                        "DATABASE_URL": test_config["DATABASE_URL"], "HAVEN_DATA_KEYS": new_key_entry("p1"),
-                        "HAVEN_STAFF_INBOX_EMAIL": "team@example.org"}.items():
+    for name, value in production_environ(DATABASE_URL=test_config["DATABASE_URL"]).items():
         monkeypatch.setenv(name, value)
     prod = create_app({"INSTANCE_PATH": test_config["INSTANCE_PATH"]})
     try:
