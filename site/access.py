@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from . import db
 from .services import staff
@@ -42,6 +42,10 @@ def _guard(permission: str | None):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if current_user() is None:
+                if request.method == "GET" and request.path.startswith("/staff/referrals/"):
+                    # The notice's link: back to that referral after signing in. Kept in the
+                    # signed session cookie, not in a ?next= that proxies would log.
+                    session["after_sign_in"] = request.path
                 return redirect(url_for("staff.sign_in"), 303)
             if permission and not can(permission):
                 abort(403)
@@ -58,6 +62,12 @@ read_referrals = _guard("read_referrals")
 assign_referrals = _guard("assign_referrals")
 edit_listings = _guard("edit_listings")
 manage_accounts = _guard("manage_accounts")
+
+
+def after_sign_in() -> str:
+    """Where a completed sign-in goes: the referral whose link started it, or staff home."""
+    target = session.get("after_sign_in") or ""
+    return target if target.startswith("/staff/referrals/") and "//" not in target else url_for("staff.home")
 
 
 def set_session_cookie(response, token: str) -> None:

@@ -108,3 +108,70 @@ def sign_in(client, email, secret, now, password=PASSWORD, code=None):
                                                     "code": code or code_at(secret, now)})
 
 
+
+
+# --- referrals for the staff pages ---------------------------------------------------------------
+
+NAME, PHONE, WORDS = "Samira Canarywood", "+447700900982", "canary words nobody else wrote"
+
+
+def send_referral(app, *, at=T0, kind="self", locale="en", details=None, phone=PHONE, email=None, anonymous=False,
+                  contact=None, message=WORDS) -> str:
+    """A referral as the public form would commit it, received at `at`; returns its reference."""
+    import secrets
+
+    from haven import db
+    from haven.services import referrals
+
+    details = dict(details or {})
+    if kind == "concern":
+        details.setdefault("anonymous", anonymous)
+    contact = contact or {"methods": ["call"], "phone": phone, "email": email, "voicemail": "no"}
+    with app.app_context():
+        submission = referrals.Submission(kind=kind, locale=locale, token=secrets.token_hex(16), name=NAME,
+                                          contact=contact, details=details, message=message)
+        referral, _ = referrals.submit(db.session(), app.extensions["haven_keyring"], submission,
+                                       **intake(app), now=at)
+        return referral.reference
+
+
+def set_state(app, reference, **values):
+    """Put a referral in a state directly (for tests of lists, not of the actions that get there)."""
+    from sqlalchemy import update
+
+    from haven import db
+    from haven.models import Referral
+
+    with app.app_context():
+        db.session().execute(update(Referral).where(Referral.reference == reference).values(**values))
+        db.session().commit()
+
+
+def staff_id(app, email) -> int:
+    from sqlalchemy import select
+
+    from haven import db
+    from haven.models import StaffUser
+
+    with app.app_context():
+        return db.session().scalar(select(StaffUser.id).where(StaffUser.email == email))
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page):
+    """In a browser test: axe-core finds nothing, at the desktop width and on a 320 px phone, with no sideways scroll."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # A click that submits a form returns before the new page's stylesheets have loaded; axe on a
+    # page without its CSS measures unstyled targets (a flake on a busy machine).
+    page.wait_for_load_state("load")
+    wide = page.viewport_size
+    for width in (wide["width"], 320):
+        page.set_viewport_size({"width": width, "height": wide["height"]})
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        assert results.violations_count == 0, f"at {width} px: " + results.generate_report()
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
+            f"{page.url} scrolls sideways at {width} px"
+    page.set_viewport_size(wide)

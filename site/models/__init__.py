@@ -1,8 +1,9 @@
 """SQLAlchemy tables. Nothing here imports Flask."""
 from .audit import AuditEvent
 from .base import Base
+from .case import CaseEvent
 from .listing import Listing, ListingRevision
 from .referral import Referral, ReferralBar
 from .staff import RecoveryCode, SignInAttempt, StaffSession, StaffUser
 
-__all__ = ["AuditEvent", "Base", "Listing", "ListingRevision", "RecoveryCode", "Referral", "ReferralBar", "SignInAttempt", "StaffSession", "StaffUser"]
+__all__ = ["AuditEvent", "Base", "CaseEvent", "Listing", "ListingRevision", "RecoveryCode", "Referral", "ReferralBar", "SignInAttempt", "StaffSession", "StaffUser"]

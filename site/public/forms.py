@@ -4,9 +4,11 @@ from __future__ import annotations
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..choices import ABUSE_KINDS, ACCESS_NEEDS, HELP_WANTED, LIVES_WITH, METHODS, YES_NO, YES_NO_NOT_SURE, options
 
 
 def _strip(value):
@@ -27,49 +29,11 @@ class HavenForm(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
 
-def options(*pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
-YES_NO = options(("yes", _l("Yes")), ("no", _l("No")))
-YES_NO_NOT_SURE = [*YES_NO, *options(("not_sure", _l("Not sure")))]
-METHODS = options(
-    ("call", _l("Phone call")),
-    ("text", _l("Text message")),
-    ("email", _l("Email")),
-    ("home", _l("Face to face at home")),
-    ("office", _l("Face to face at one of our offices")),
-)
-ABUSE_KINDS = options(
-    ("physical", _l("Physical")),
-    ("emotional", _l("Emotional or psychological")),
-    ("sexual", _l("Sexual")),
-    ("financial", _l("Financial or economic")),
-    ("coercive", _l("Coercive control")),
-    ("stalking", _l("Stalking or harassment")),
-    ("online", _l("Online")),
-    ("honour", _l("Honour-based abuse")),
-    ("forced_marriage", _l("Forced marriage")),
-    ("fgm", _l("Female genital mutilation (FGM)")),
-)
-HELP_WANTED = options(
-    ("advice", _l("Advice and information")),
-    ("safer_home", _l("Making my home safer")),
-    ("moving", _l("Talking about moving home")),
-    ("specialist", _l("Referral to a specialist domestic abuse service or an IDVA")),
-    ("tenancy_money", _l("Help with my tenancy or money")),
-    ("other", _l("Something else")),
-)
-ACCESS_NEEDS = options(
-    ("bsl", _l("British Sign Language (BSL)")),
-    ("large_print", _l("Large print")),
-    ("disability", _l("A disability we should take into account")),
-)
 PHONE_METHODS = {"call", "text"}
 
 
@@ -180,7 +144,7 @@ class SituationForm(MoreFields):
     title = _l("Your situation")
     danger_now = RadioField(_l("Are you in danger now? (optional)"), choices=YES_NO, validators=[Optional()])
     lives_with = RadioField(_l("Does the person harming you live with you? (optional)"),
-                            choices=[*YES_NO, *options(("prefer_not", _l("I prefer not to say")))], validators=[Optional()])
+                            choices=LIVES_WITH, validators=[Optional()])
     children_in_home = RadioField(_l("Do children live in your home? (optional)"), choices=YES_NO,
                                   validators=[Optional()])
     children_at_risk = RadioField(_l("Do you think any children are at risk of harm? (optional)"),

@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Referral, StaffUser
+from ..models import CaseEvent, Referral, StaffUser
 from ..security.crypto import VERSION, Keyring
 from . import referrals
 
@@ -33,6 +33,7 @@ class Encrypted:
 ENCRYPTED: tuple[Encrypted, ...] = (
     Encrypted(Referral, referrals.ENCRYPTED_COLUMNS, lambda referral: referral.public_id, "referrals"),
     Encrypted(StaffUser, ("totp_secret_enc",), lambda user: str(user.id), "staff accounts"),
+    Encrypted(CaseEvent, ("body_enc",), lambda event: event.public_id, "case notes"),
 )
 
 

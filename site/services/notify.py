@@ -16,20 +16,22 @@ from sqlalchemy.orm import Session
 
 from ..models import Referral
 
-INBOX_PATH = "/staff/inbox"
+REFERRAL_PATH = "/staff/referrals/"
 
 
 def build_notice(config: dict, referral: Referral) -> EmailMessage:
     kind = "A request for help" if referral.kind == "self" else "A concern about someone"
     message = EmailMessage()
-    message["Subject"] = f"Haven: new {referral.priority} referral"
+    # The subject shows on lock screens, so it says nothing about the referral, not even urgency.
+    message["Subject"] = "Haven: a new referral"
     message["From"] = config["MAIL_FROM"]
     message["To"] = config["STAFF_INBOX_EMAIL"]
     message.set_content(
         f"{kind} has arrived in Haven.\n\n"
         f"Priority: {referral.priority}\n"
         f"Received: {referral.created_at:%Y-%m-%d %H:%M} UTC\n\n"
-        f"Open the staff inbox to read it: {config['PUBLIC_URL']}{INBOX_PATH}\n\n"
+        f"Reference: {referral.reference}\n\n"
+        f"Sign in to read it: {config['PUBLIC_URL']}{REFERRAL_PATH}{referral.reference}\n\n"
         "This email never contains personal details. Do not forward it.\n"
     )
     return message

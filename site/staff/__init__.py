@@ -1,6 +1,7 @@
 """The staff area: set-up, sign-in with a second factor, sign-out, accounts and the audit log."""
 from . import account_views  # noqa: F401  (registers the self-service routes on bp)
 from . import admin_views  # noqa: F401  (registers the admin routes on bp)
+from . import case_views  # noqa: F401  (registers a referral's page and its actions on bp)
 from . import inbox_views  # noqa: F401  (registers the inbox on bp)
 from .views import bp
 

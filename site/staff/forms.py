@@ -1,10 +1,12 @@
+from datetime import timezone
+
 from flask_wtf import FlaskForm
-from wtforms import (DateField, Form, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField)
+from wtforms import (BooleanField, DateField, Form, HiddenField, IntegerField, PasswordField, RadioField, SelectChoice,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..services import inbox
+from ..services import cases, inbox, targets
 
 
 class SignInForm(FlaskForm):
@@ -121,3 +123,74 @@ class InboxFilterForm(Form):
                              route=valid(self.route), flag=valid(self.flag),
                              received_from=valid(self.received_from) if dates_ok else None,
                              received_to=valid(self.received_to) if dates_ok else None)
+
+
+# --- a referral's page: one small form per action (Flask-WTF, so each carries its CSRF token) ---
+
+def _pairs(table: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, text) for value, text in table.items()]
+
+
+class RevealForm(FlaskForm):
+    reason = RadioField("Why do you need them?", choices=_pairs(cases.REVEAL_REASONS),
+                        validators=[InputRequired(message="Choose why you need the contact details")])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assign to", choices=[], validators=[InputRequired(message="Choose who to assign it to")])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=[SelectChoice(value, inbox.STATUSES[value]) for value in cases.MANUAL_STATUSES],
+                         validators=[InputRequired(message="Choose a status")])
+
+
+class ContactForm(FlaskForm):
+    channel = SelectField("How", choices=_pairs(cases.CHANNELS), validators=[InputRequired(message="Choose how you tried")])
+    outcome = RadioField("What happened", choices=_pairs(cases.OUTCOMES),
+                         validators=[InputRequired(message="Choose what happened")])
+    when = StringField("Time, if it was earlier today (optional)", [Optional(), Length(max=5)],
+                       description="Like 09:30. Leave empty for now.", render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    confirmed = BooleanField("I know this goes against what they asked, and it was necessary")
+    reason = TextAreaField("Why it was necessary", [Optional(), Length(max=cases.NOTE_LIMIT)],
+                           description="Only needed when this goes against what they asked.",
+                           render_kw={"rows": 2, "autocomplete": "off"})
+
+    def moment(self, now):
+        """The attempt's time: now, or today at the time given (UK time). None when not a time."""
+        if not self.when.data:
+            return now
+        try:
+            hours, minutes = (int(part) for part in self.when.data.split(":"))
+            local = now.astimezone(targets.UK).replace(hour=hours, minute=minutes, second=0, microsecond=0)
+        except ValueError:
+            self.when.errors = [*self.when.errors, "Enter the time like 09:30"]
+            return None
+        return local.astimezone(timezone.utc)
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Add a note", [InputRequired(message="Write the note"),
+                                        Length(max=cases.NOTE_LIMIT, message=f"Keep the note to {cases.NOTE_LIMIT} characters or fewer")],
+                         description="Notes cannot be changed afterwards: correct a mistake with a new note.",
+                         render_kw={"rows": 4, "autocomplete": "off"})
+
+
+class CloseForm(FlaskForm):
+    outcome = RadioField("Outcome", choices=_pairs(cases.CLOSING_OUTCOMES), validators=[InputRequired(message="Choose the outcome")])
+    agreed = RadioField("Did they agree to closing?", choices=_pairs(cases.AGREED),
+                        validators=[InputRequired(message="Say whether they agreed to closing")])
+    note = TextAreaField("Note (needed for 'Other')", [Optional(), Length(max=cases.NOTE_LIMIT)],
+                         render_kw={"rows": 2, "autocomplete": "off"})
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Why reopen it?", [InputRequired(message="Say why you are reopening it"), Length(max=cases.NOTE_LIMIT)],
+                           render_kw={"rows": 2, "autocomplete": "off"})
+
+
+class BarForm(FlaskForm):
+    member = SelectField("Bar a member of staff from this referral", choices=[],
+                         validators=[InputRequired(message="Choose who to bar")],
+                         description="For a conflict of interest: they know the person, or the person harming them. "
+                                     "They will not see it in any list, count or page.")

@@ -31,7 +31,10 @@ def sign_in():
     if form.validate_on_submit():
         result = staff.check_password(db.session(), form.email.data, form.password.data, client_key())
         if result.user is not None:
+            after = session.get("after_sign_in")
             session.clear()
+            if after:
+                session["after_sign_in"] = after
             session["pending_staff"] = result.user.id
             session["pending_at"] = datetime.now(timezone.utc).timestamp()
             return redirect(url_for("staff.second_factor"), 303)
@@ -52,8 +55,9 @@ def second_factor():
     if form.validate_on_submit():
         keyring = current_app.extensions["haven_keyring"]
         if user is not None and staff.check_second_factor(db.session(), keyring, user, form.code.data, client_key()):
+            destination = access.after_sign_in()
             session.clear()
-            response = redirect(url_for("staff.home"), 303)
+            response = redirect(destination, 303)
             # Any staff session already in this browser (this person's or someone else's) ends now.
             token = staff.start_session(db.session(), user, replacing=request.cookies.get(access.cookie_name()))
             access.set_session_cookie(response, token)

@@ -7,11 +7,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from haven.i18n import LOCALES
-from tests.helpers import public_paths
+from tests.helpers import AXE_TAGS, public_paths
 
 pytestmark = pytest.mark.browser
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"desktop": 1280, "phone": 320}
 PAGES = [path for locale in LOCALES for path in public_paths(locale)]
 PAGES += [f"/{locale}/no-such-page" for locale in LOCALES]  # the error page people may land on

@@ -218,7 +218,7 @@ def test_the_staff_notice_reaches_the_mail_sink_without_personal_data(page, live
     expect(page.locator(".more")).to_have_count(0)
     # One notice for the new referral, one when it became urgent; neither says a word of hers.
     assert len(smtp_sink.messages) == 2
-    assert "new standard referral" in smtp_sink.messages[0] and "new urgent referral" in smtp_sink.messages[1]
+    assert "Priority: standard" in smtp_sink.messages[0] and "Priority: urgent" in smtp_sink.messages[1]
     assert all(CANARY not in message for message in smtp_sink.messages)
 
 

@@ -10,14 +10,13 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from haven.services import staff
+from tests.helpers import assert_accessible
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and unusual passphrase"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 class Clock:
@@ -39,18 +38,6 @@ def cli_create(test_config, live_server, email, *roles):
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "haven", "staff", "create", "--email", email,
                              *role_args], env=env, capture_output=True, text=True, check=True, timeout=60)
     return re.search(r"(http://\S+/staff/setup/\S+)", result.stdout).group(1)
-
-
-def assert_accessible(page):
-    """axe-core finds nothing, at the desktop width and on a 320 px phone, with no sideways scroll."""
-    wide = page.viewport_size
-    for width in (wide["width"], 320):
-        page.set_viewport_size({"width": width, "height": wide["height"]})
-        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-        assert results.violations_count == 0, f"at {width} px: " + results.generate_report()
-        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
-            f"{page.url} scrolls sideways at {width} px"
-    page.set_viewport_size(wide)
 
 
 def test_first_day_set_up_sign_in_time_out_sign_out(page, context, live_server, test_config, monkeypatch):

@@ -24,3 +24,26 @@ def clock(monkeypatch):
     monkeypatch.setattr(staff, "utcnow", lambda: clock.now)
     monkeypatch.setattr(targets, "now", lambda: clock.now)
     return clock
+
+
+def _signed_in(app, clock, email, roles):
+    from tests.helpers import make_account, sign_in, staff_id
+
+    _, secret, _ = make_account(app, email=email, roles=roles)
+    client = app.test_client()
+    sign_in(client, email, secret, clock.now)
+    client.staff_id = staff_id(app, email)
+    client.email = email
+    return client
+
+
+@pytest.fixture
+def worker(app, clock):
+    """A caseworker signed in on their own test client (with .staff_id and .email)."""
+    return _signed_in(app, clock, "worker@example.org", ("caseworker",))
+
+
+@pytest.fixture
+def manager(app, clock):
+    """A manager (who also works cases) signed in on their own test client."""
+    return _signed_in(app, clock, "manager@example.org", ("manager",))

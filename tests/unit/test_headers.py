@@ -6,9 +6,10 @@ import pytest
 from haven import create_app
 from tests.helpers import production_environ
 
-FORMS = {"public.self_referral", "public.concern", "staff.sign_in"}
+# Pages that set the session cookie (a form's CSRF token; a referral link remembered through sign-in).
+FORMS = {"public.self_referral", "public.concern", "staff.sign_in", "staff.referral"}
 SAMPLE_ARGS = {"locale": "en", "slug": "privacy", "filename": "css/haven.css", "token": "not-a-real-token",
-               "user_id": 1, "session_id": 1, "change": "disable", "listing_id": 1, "number": 1}
+               "user_id": 1, "session_id": 1, "change": "disable", "listing_id": 1, "number": 1, "reference": "HV-ZZZZZ"}
 
 
 def every_url(app):

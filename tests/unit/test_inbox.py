@@ -2,55 +2,16 @@
 repeat referrals, conflict-of-interest bars, and that no list ever decrypts."""
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
-import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from haven import db
-from haven.models import Referral, ReferralBar, StaffUser
+from haven.models import Referral, ReferralBar
 from haven.security.crypto import Keyring
 from haven.services import referrals
-from tests.helpers import T0, intake, make_account, sign_in
-
-NAME, PHONE, WORDS = "Samira Canarywood", "+447700900982", "canary words nobody else wrote"
-
-
-def send(app, *, at=T0, kind="self", locale="en", details=None, phone=PHONE, email=None, anonymous=False):
-    """A referral as the public form would commit it, received at `at`; returns its reference."""
-    details = dict(details or {})
-    if kind == "concern":
-        details.setdefault("anonymous", anonymous)
-    contact = {"methods": ["call"], "phone": phone, "email": email, "voicemail": "no"}
-    with app.app_context():
-        submission = referrals.Submission(kind=kind, locale=locale, token=secrets.token_hex(16), name=NAME,
-                                          contact=contact, details=details, message=WORDS)
-        referral, _ = referrals.submit(db.session(), app.extensions["haven_keyring"], submission,
-                                       **intake(app), now=at)
-        return referral.reference
-
-
-def set_state(app, reference, **values):
-    # The casework actions that set these arrive with the referral page; here they are given.
-    with app.app_context():
-        db.session().execute(update(Referral).where(Referral.reference == reference).values(**values))
-        db.session().commit()
-
-
-def staff_id(app, email):
-    with app.app_context():
-        return db.session().scalar(select(StaffUser.id).where(StaffUser.email == email))
-
-
-@pytest.fixture
-def worker(app, clock):
-    email, secret, _ = make_account(app, email="worker@example.org", roles=("caseworker",))
-    client = app.test_client()
-    sign_in(client, email, secret, clock.now)
-    client.staff_id = staff_id(app, email)
-    return client
+from tests.helpers import NAME, PHONE, T0, WORDS, intake, send_referral as send, set_state
 
 
 def page(client, **args):

@@ -276,13 +276,14 @@ def test_each_new_referral_sends_one_notice_with_no_personal_data(app, client, s
     app.config["SMTP_PORT"] = smtp_sink.port
     _, html = double_click(client, {**open_form(client), **good_answers()})  # no second notice
     assert len(smtp_sink.messages) == 1
-    assert "Subject: Haven: new standard referral" in smtp_sink.messages[0]
+    # The subject shows on lock screens: it never says how urgent; the body does.
+    assert "Subject: Haven: a new referral" in smtp_sink.messages[0] and "Priority: standard" in smtp_sink.messages[0]
     send_more(client, html, danger_now="yes", abuse_kinds=["physical"])
     # Now urgent: the team is told again, and this time it says so.
     assert len(smtp_sink.messages) == 2
     notice = smtp_sink.messages[1]
-    assert "Subject: Haven: new urgent referral" in notice
-    assert "/staff/inbox" in notice
+    assert "Subject: Haven: a new referral" in notice and "Priority: urgent" in notice
+    assert f"/staff/referrals/{only_referral(app).reference}" in notice
     assert CANARY not in notice and "07700" not in notice and "+44" not in notice
     assert only_referral(app).notice_sent_at is not None
 

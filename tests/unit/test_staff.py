@@ -372,7 +372,8 @@ PUBLIC_STAFF = {"staff.sign_in", "staff.second_factor", "staff.setup"}
 
 def staff_requests(app, user_id):
     """(endpoint, method, url) for every staff route that needs a signed-in person."""
-    args = {"user_id": user_id, "session_id": 999999, "change": "disable", "listing_id": 999999, "number": 1}
+    args = {"user_id": user_id, "session_id": 999999, "change": "disable", "listing_id": 999999, "number": 1,
+            "reference": "HV-ZZZZZ"}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(("staff.", "editor.")) or rule.endpoint in PUBLIC_STAFF:
             continue
@@ -402,10 +403,20 @@ def test_anonymous_requests_to_staff_pages_go_to_sign_in(app, client):
 # A route missing here fails the walk; loosening a guard (admin reaching referrals, say) fails it too.
 EVERYONE = frozenset(staff.ROLES)
 ADMIN, EDITOR, REFERRALS = frozenset({"admin"}), frozenset({"editor"}), frozenset({"caseworker", "manager"})
+MANAGER = frozenset({"manager"})
 ROUTE_ROLES = {
     ("staff.sign_out", "POST"): EVERYONE,
     ("staff.home", "GET"): EVERYONE,
     ("staff.inbox", "GET"): REFERRALS,
+    ("staff.referral", "GET"): REFERRALS,
+    ("staff.reveal", "POST"): REFERRALS,
+    ("staff.assign", "POST"): REFERRALS,
+    ("staff.status", "POST"): REFERRALS,
+    ("staff.contact", "POST"): REFERRALS,
+    ("staff.note", "POST"): REFERRALS,
+    ("staff.close", "POST"): REFERRALS,
+    ("staff.reopen", "POST"): REFERRALS,
+    ("staff.bar", "POST"): MANAGER,
     ("staff.my_account", "GET"): EVERYONE,
     ("staff.end_my_session", "POST"): EVERYONE,
     ("staff.change_password", "GET"): EVERYONE,
@@ -438,7 +449,9 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
     walked = {(endpoint, method) for endpoint, method, _ in staff_requests(app, 1)}
     assert walked - set(ROUTE_ROLES) == set(), "routes missing from ROUTE_ROLES: say who may reach them"
     assert set(ROUTE_ROLES) - walked == set(), "ROUTE_ROLES names routes that no longer exist"
-    assert not any(ROUTE_ROLES[key] & {"admin"} for key in ROUTE_ROLES if key[0] == "staff.inbox")
+    referral_routes = {"staff.inbox", "staff.referral", "staff.reveal", "staff.assign", "staff.status", "staff.contact",
+                       "staff.note", "staff.close", "staff.reopen", "staff.bar"}
+    assert not any(ROUTE_ROLES[key] & {"admin", "editor"} for key in ROUTE_ROLES if key[0] in referral_routes)
 
 
 @pytest.mark.parametrize("role", staff.ROLES)
@@ -468,7 +481,7 @@ def test_the_walk_fails_when_a_guard_is_loosened(app, client, clock, monkeypatch
     from haven import access
 
     monkeypatch.setitem(access.PERMISSIONS, "read_referrals", {"caseworker", "manager", "admin"})
-    with pytest.raises(AssertionError, match="staff.inbox"):
+    with pytest.raises(AssertionError, match=r"'staff\.(inbox|referral)'"):
         test_each_role_reaches_exactly_its_pages(app, client, clock, "admin")
 
 

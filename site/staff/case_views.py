@@ -1,0 +1,197 @@
+"""A referral's page (/staff/referrals/<reference>) and its actions.
+
+Opening the page decrypts the referral, so each opening is audited first; contact details show
+only in the answer to "Show contact details" (a POST with a reason, audited), never in a URL.
+Each action is one service call (services/cases.py) and then a redirect back to the page.
+"""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from .. import access, choices, db
+from ..i18n import LOCALES
+from ..models import StaffUser
+from ..services import cases, inbox, referrals, targets
+from .forms import AssignForm, BarForm, CloseForm, ContactForm, NoteForm, ReopenForm, RevealForm, StatusForm
+from .views import bp
+
+# The language each referral was written in, named for English-speaking staff.
+LANGUAGES = {"en": "English", "pl": "Polish", "ro": "Romanian", "pa": "Punjabi", "ur": "Urdu", "ar": "Arabic"}
+FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "contact": ContactForm,
+         "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm}
+
+
+def _keyring():
+    return current_app.extensions["haven_keyring"]
+
+
+def _referral(reference: str):
+    try:
+        referral = cases.find(db.session(), reference, access.current_user())
+    except cases.Barred:
+        abort(403)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def _forms(referral, given: dict) -> dict:
+    session = db.session()
+    # Each form has its own prefix, so the fields of eight forms on one page never share an id.
+    forms = {name: given.get(name) or form(prefix=name, formdata=None) for name, form in FORMS.items()}
+    staff = inbox.assignable(session, access.PERMISSIONS["read_referrals"])
+    barred = set(cases.bars(session, referral))
+    forms["assign"].assignee.choices = [("", "Choose someone")] + [
+        (str(user_id), email) for user_id, email in staff if email not in barred]
+    me = access.current_user()
+    forms["bar"].member.choices = [("", "Choose someone")] + [
+        (str(user_id), email) for user_id, email in staff if user_id != me.id and email not in barred]
+    if "status" not in given:
+        forms["status"].status.data = referral.status
+    return forms
+
+
+def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
+    """The page, after auditing that it was opened (it shows what the person wrote)."""
+    session = db.session()
+    viewer = access.current_user()
+    cases.opened(session, referral, viewer)
+    submission = referrals.read(_keyring(), referral)
+    now = targets.now()
+    context = {
+        "referral": referral, "submission": submission, "forms": _forms(referral, given), "revealed": revealed,
+        "timeline": cases.timeline(session, _keyring(), referral), "earlier": cases.earlier(session, referral, viewer),
+        "assignee": session.get(StaffUser, referral.assignee_id) if referral.assignee_id else None,
+        "openings": cases.openings(session, referral) if access.can("assign_referrals") else None,
+        "bars": cases.bars(session, referral) if access.can("assign_referrals") else None,
+        "overdue": targets.is_overdue(referral.target_due_at, referral.first_contact_at, now) and referral.status != "closed",
+        "left": targets.describe_left(referral.target_due_at, referral.first_contact_at, now),
+        "now": now, "can": access.can, "me": viewer,
+        "labels": inbox, "cases": cases, "choices": choices, "locale": referral.locale,
+        "direction": LOCALES[referral.locale].direction if referral.locale in LOCALES else "ltr",
+        "language": LANGUAGES.get(referral.locale, referral.locale),
+    }
+    return render_template("staff/referral.html", **context), code
+
+
+@bp.get("/referrals/<reference>")
+@access.read_referrals
+def referral(reference):
+    return _page(_referral(reference))
+
+
+@bp.post("/referrals/<reference>/contact-details")
+@access.read_referrals
+def reveal(reference):
+    referral = _referral(reference)
+    form = RevealForm(prefix="reveal")
+    if not form.validate_on_submit():
+        return _page(referral, code=400, reveal=form)
+    cases.reveal(db.session(), referral, access.current_user(), form.reason.data)
+    # Shown in this answer only: the next load of the page hides them again.
+    return _page(referral, revealed=form.reason.data)
+
+
+def _done(reference, message: str):
+    flash(message)
+    return redirect(url_for("staff.referral", reference=reference), 303)
+
+
+@bp.post("/referrals/<reference>/assign")
+@access.read_referrals
+def assign(reference):
+    """Caseworkers take a referral themselves ("assign to me"); managers give it to anyone."""
+    referral, me, session = _referral(reference), access.current_user(), db.session()
+    form = AssignForm(prefix="assign")
+    form.assignee.choices = [("me", "me")] + [(str(user_id), email) for user_id, email in
+                                              inbox.assignable(session, access.PERMISSIONS["read_referrals"])]
+    if not form.validate_on_submit():
+        return _page(referral, code=400, assign=form)
+    if form.assignee.data == "me":
+        target = me
+    elif access.can("assign_referrals"):
+        target = session.get(StaffUser, int(form.assignee.data))
+    else:
+        abort(403)
+    try:
+        cases.assign(session, referral, me, target, may_read=access.PERMISSIONS["read_referrals"])
+    except cases.CaseError as error:
+        form.assignee.errors = [str(error)]
+        return _page(referral, code=400, assign=form)
+    return _done(reference, f"Assigned to {target.email}")
+
+
+def _act(reference, form_name: str, action, message: str):
+    """Validate the action's form, run it, and go back to the page (or show its errors there)."""
+    referral = _referral(reference)
+    form = FORMS[form_name](prefix=form_name)
+    if form.validate_on_submit():
+        try:
+            action(referral, form)
+        except cases.CaseError as error:
+            first = next(iter(form._fields.values()))
+            first.errors = [*first.errors, str(error)]
+        else:
+            return _done(reference, message)
+    return _page(referral, code=400, **{form_name: form})
+
+
+@bp.post("/referrals/<reference>/status")
+@access.read_referrals
+def status(reference):
+    return _act(reference, "status", lambda referral, form: cases.set_status(
+        db.session(), referral, access.current_user(), form.status.data), "Status changed")
+
+
+@bp.post("/referrals/<reference>/contact")
+@access.read_referrals
+def contact(reference):
+    def log(referral, form):
+        moment = form.moment(targets.now())
+        if moment is None:
+            raise cases.CaseError("Enter the time like 09:30")
+        cases.log_contact(db.session(), _keyring(), referral, access.current_user(), channel=form.channel.data,
+                          outcome=form.outcome.data, at=moment, confirmed=form.confirmed.data, reason=form.reason.data)
+
+    return _act(reference, "contact", log, "Contact attempt recorded")
+
+
+@bp.post("/referrals/<reference>/notes")
+@access.read_referrals
+def note(reference):
+    return _act(reference, "note", lambda referral, form: cases.add_note(
+        db.session(), _keyring(), referral, access.current_user(), form.text.data), "Note added")
+
+
+@bp.post("/referrals/<reference>/close")
+@access.read_referrals
+def close(reference):
+    return _act(reference, "close", lambda referral, form: cases.close(
+        db.session(), _keyring(), referral, access.current_user(), outcome=form.outcome.data,
+        agreed=form.agreed.data, note=form.note.data), "Referral closed")
+
+
+@bp.post("/referrals/<reference>/reopen")
+@access.read_referrals
+def reopen(reference):
+    return _act(reference, "reopen", lambda referral, form: cases.reopen(
+        db.session(), _keyring(), referral, access.current_user(), form.reason.data), "Referral reopened")
+
+
+@bp.post("/referrals/<reference>/bar")
+@access.assign_referrals
+def bar(reference):
+    referral, session = _referral(reference), db.session()
+    form = BarForm(prefix="bar")
+    form.member.choices = [(str(user_id), email) for user_id, email in
+                           inbox.assignable(session, access.PERMISSIONS["read_referrals"])]
+    if not form.validate_on_submit():
+        return _page(referral, code=400, bar=form)
+    member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
+    try:
+        cases.bar(session, referral, access.current_user(), member)
+    except cases.CaseError as error:
+        form.member.errors = [str(error)]
+        return _page(referral, code=400, bar=form)
+    return _done(reference, f"{member.email} is barred from this referral")
