@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Referral, ReferralBar, StaffUser
@@ -106,8 +106,9 @@ def _view_condition(view: str, viewer_id: int, now: datetime):
 
 
 def visible_to(viewer_id: int):
-    """Every referral but those the viewer is barred from."""
-    return ~exists().where(ReferralBar.referral_id == Referral.id, ReferralBar.staff_id == viewer_id)
+    """Every referral but those the viewer is barred from. An uncorrelated NOT IN: the viewer's few
+    bars are read once, not looked up again for each of 100,000 rows."""
+    return Referral.id.not_in(select(ReferralBar.referral_id).where(ReferralBar.staff_id == viewer_id))
 
 
 def _start_of(day: date) -> datetime:
@@ -162,7 +163,8 @@ def _order(view: str, now: datetime) -> list:
 
 def page(session: Session, *, viewer_id: int, view: str = "needs-contact", filters: Filters = Filters(),
          number: int = 1, now: datetime | None = None) -> InboxPage:
-    """One page of a view: three queries whatever the page holds (rows, its total, the counts)."""
+    """One page of a view: two or three queries whatever the page holds (rows, the counts, and a
+    filtered view's total)."""
     now = now or targets.now()
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}")
@@ -182,9 +184,12 @@ def page(session: Session, *, viewer_id: int, view: str = "needs-contact", filte
                         status=record.status, created_at=_aware(record.created_at), target_due_at=due,
                         first_contact_at=contacted, assignee=record.email, flags=flags,
                         overdue=record.status != "closed" and contacted is None and due is not None and due < now))
-    total = session.scalar(select(func.count(Referral.id)).where(*conditions))
+    view_counts = counts(session, viewer_id, now)
+    filtered = filters != Filters()
+    # Unfiltered, the view's total is its count in the navigation: no second scan for it.
+    total = session.scalar(select(func.count(Referral.id)).where(*conditions)) if filtered else view_counts[view]
     return InboxPage(view=view, rows=rows[:PAGE_SIZE], total=total, number=number,
-                     has_more=len(rows) > PAGE_SIZE, counts=counts(session, viewer_id, now))
+                     has_more=len(rows) > PAGE_SIZE, counts=view_counts)
 
 
 def assignable(session: Session, roles) -> list[tuple[int, str]]:

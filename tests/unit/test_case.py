@@ -245,3 +245,30 @@ def test_the_notice_link_leads_through_sign_in_to_the_referral(app, client, cloc
     email, secret, _ = make_account(app, email="late@example.org")
     done = sign_in(client, email, secret, clock.now)
     assert done.status_code == 303 and done.headers["Location"] == f"/staff/referrals/{reference}"
+
+
+def test_every_action_writes_its_audit_event_with_no_personal_data(app, worker, manager):
+    reference = urgent_no_voicemail(app)
+    post(worker, reference, "contact-details", reason="safeguarding")
+    post(worker, reference, "assign", assignee="me")
+    post(worker, reference, "status", status="support")
+    post(worker, reference, "contact", channel="text", outcome="spoke")
+    post(worker, reference, "notes", text="She is staying with her sister at 4 Hidden Road")
+    post(worker, reference, "close", outcome="specialist", agreed="yes")
+    post(worker, reference, "reopen", reason="New incident reported")
+    post(manager, reference, "bar", member=str(worker.staff_id))
+    written = [(action, detail) for _, action, detail in audit_actions(app, reference) if action != "referral.opened"]
+    # By hand, in order: what each action must leave in the log.
+    assert written == [
+        ("referral.contact_revealed", "safeguarding"),
+        ("referral.assigned", "worker@example.org"),
+        ("referral.status_changed", "support"),
+        ("referral.contact_logged", "text:spoke"),
+        ("referral.note_added", None),
+        ("referral.closed", "specialist:yes"),
+        ("referral.reopened", None),
+        ("referral.barred", "worker@example.org"),
+    ]
+    with app.app_context():
+        details = " ".join(str(event.detail) for event in db.session().scalars(select(AuditEvent)))
+    assert "Hidden Road" not in details and "New incident" not in details and PHONE not in details
