@@ -83,6 +83,11 @@ def response_time(targets, priority: str) -> str:
     return ngettext("%(count)s working day", "%(count)s working days", count, count=format_decimal(count))
 
 
+def weeks(count: int) -> str:
+    """A number of weeks in the current language ("4 weeks"), for the emergency-transfer promise."""
+    return ngettext("%(count)s week", "%(count)s weeks", count, count=format_decimal(count))
+
+
 def init_app(app) -> None:
     app.url_map.converters["locale"] = LocaleConverter
 
@@ -98,4 +103,9 @@ def init_app(app) -> None:
     @app.context_processor
     def _locale_context():
         return {"current_locale": current_locale(), "switcher_links": switcher_links,
-                "response_time": response_time}
+                "response_time": response_time, "team_hours": _team_hours}
+
+    def _team_hours():
+        from .services.hours import in_words
+
+        return in_words(app.extensions["haven_profile"].opening_hours, select_locale())

@@ -11,12 +11,37 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..choices import ABUSE_KINDS, ACCESS_NEEDS, HELP_WANTED, LIVES_WITH, METHODS, YES_NO, YES_NO_NOT_SURE, options
 
 
+def at_most(limit: int) -> Length:
+    """A length limit with Haven's own translated message (WTForms' is English only in some locales)."""
+    return Length(max=limit, message=_l("Keep this to %(max)d characters or fewer"))
+
+
+class _Messages:
+    """WTForms' built-in messages (an answer not among the options, say) in Haven's words and
+    catalogs: WTForms has no Punjabi or Urdu, so its own would reach those readers in English."""
+
+    WORDS = {
+        "Not a valid choice.": _l("Choose one of the options given"),
+        "'%(value)s' is not a valid choice for this field.": _l("Choose from the options given"),
+        "'%(value)s' are not valid choices for this field.": _l("Choose from the options given"),
+    }
+
+    def gettext(self, string):
+        return str(self.WORDS.get(string, _l("Check this answer")))
+
+    def ngettext(self, singular, plural, count):
+        return self.gettext(singular if count == 1 else plural)
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
 class HavenForm(FlaskForm):
     class Meta:
+        def get_translations(self, form):
+            return _Messages()
+
         # Spaces around a one-line answer are never meaningful; strip them before any validator
         # sees them. Free text (textareas) is kept exactly as the person wrote it.
         def bind_field(self, form, unbound_field, options):
@@ -63,15 +88,15 @@ class SafetyFields(HavenForm):
 
     token = HiddenField()
     # People never see this field; scripts fill in every field they find.
-    website = StringField(_l("Leave this empty"), [Optional(), Length(max=200)])
+    website = StringField(_l("Leave this empty"), [Optional(), at_most(200)])
 
 
 class ContactFields:
-    phone = StringField(_l("A safe phone number"), [Optional(), Length(max=40), uk_phone],
+    phone = StringField(_l("A safe phone number"), [Optional(), at_most(40), uk_phone],
                         render_kw={"autocomplete": "off", "inputmode": "tel", "dir": "ltr"})
     email = StringField(
         _l("A safe email address"),
-        [Optional(), Length(max=254),
+        [Optional(), at_most(254),
          Email(message=_l("Enter an email address, like name@example.com"), check_deliverability=False)],
         description=_l("Only give an address that nobody else can read. Someone who knows your "
                        "password, or shares your device, could see our emails."),
@@ -94,12 +119,12 @@ class SelfReferralForm(ContactFields, SafetyFields):
 
     preferred = RadioField(_l("How should we contact you first?"), choices=METHODS,
                            validators=[InputRequired(message=_l("Choose how we should contact you first"))])
-    address = TextAreaField(_l("Your address"), [Optional(), Length(max=300)],
+    address = TextAreaField(_l("Your address"), [Optional(), at_most(300)],
                             description=_l("Needed only for a visit at home."),
                             render_kw={"autocomplete": "off", "rows": 3})
     voicemail = RadioField(_l("May we leave a voicemail? (optional)"), choices=YES_NO, validators=[Optional()])
     someone_else = StringField(_l("If someone else answers, what should we say? (optional)"),
-                               [Optional(), Length(max=200)],
+                               [Optional(), at_most(200)],
                                description=_l("For example a code word, or a reason for calling that will not raise questions."),
                                render_kw={"autocomplete": "off"})
     # The label names the organisation; the template fills it in (see self_referral.html).
@@ -162,9 +187,9 @@ class HelpForm(MoreFields):
     help_wanted = CheckboxesField(_l("What help would you like? (optional)"), choices=HELP_WANTED,
                                   validators=[Optional()], description=_l("Choose all that apply."))
     help_other = StringField(_l("Tell us about the other help you would like (optional)"),
-                             [Optional(), Length(max=300)])
+                             [Optional(), at_most(300)])
     message = TextAreaField(_l("Anything else you want to tell us (optional)"),
-                            [Optional(), Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
+                            [Optional(), at_most(5000)],
                             render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
 
     def changes(self):
@@ -174,21 +199,21 @@ class HelpForm(MoreFields):
 
 class AboutForm(MoreFields):
     title = _l("About you, language and access")
-    name = StringField(_l("What should we call you? (optional)"), [Optional(), Length(max=100)],
+    name = StringField(_l("What should we call you? (optional)"), [Optional(), at_most(100)],
                        description=_l("Any name you like. It does not have to be your real name."),
                        render_kw={"autocomplete": "off"})
     tenant = RadioField(_l("Are you one of our tenants? (optional)"), choices=YES_NO_NOT_SURE,
                         validators=[Optional()])
     also_ok = CheckboxesField(_l("Other ways that are also safe (optional)"), choices=METHODS,
                               validators=[Optional()])
-    safe_times = StringField(_l("Safe days and times to contact you (optional)"), [Optional(), Length(max=200)],
+    safe_times = StringField(_l("Safe days and times to contact you (optional)"), [Optional(), at_most(200)],
                              render_kw={"autocomplete": "off"})
     language = StringField(_l("Which language would you like us to use? (optional)"),
-                           [Optional(), Length(max=60)])
+                           [Optional(), at_most(60)])
     interpreter = RadioField(_l("Do you need an interpreter? (optional)"), choices=YES_NO, validators=[Optional()])
     access_needs = CheckboxesField(_l("Communication or access needs (optional)"), choices=ACCESS_NEEDS,
                                    validators=[Optional()])
-    access_other = StringField(_l("Anything else about your needs (optional)"), [Optional(), Length(max=300)])
+    access_other = StringField(_l("Anything else about your needs (optional)"), [Optional(), at_most(300)])
 
     def changes(self):
         return {"name": self.name.data or None,
@@ -202,14 +227,14 @@ MORE_STEPS = {"situation": SituationForm, "help": HelpForm, "about": AboutForm}
 
 
 class ConcernForm(ContactFields, SafetyFields):
-    who = StringField(_l("Who are you worried about? (optional)"), [Optional(), Length(max=200)],
+    who = StringField(_l("Who are you worried about? (optional)"), [Optional(), at_most(200)],
                       description=_l("A name or a description. You can leave this empty."),
                       render_kw={"autocomplete": "off"})
-    where = StringField(_l("Where do they live, if you know? (optional)"), [Optional(), Length(max=300)],
+    where = StringField(_l("Where do they live, if you know? (optional)"), [Optional(), at_most(300)],
                         render_kw={"autocomplete": "off"})
     worry = TextAreaField(_l("What worries you?"),
                           [InputRequired(message=_l("Tell us what worries you")), not_blank,
-                           Length(max=5000, message=_l("Keep this to %(max)d characters or fewer"))],
+                           at_most(5000)],
                           render_kw={"autocomplete": "off", "rows": 6, "maxlength": 5000})
     danger_now = RadioField(_l("Is anyone in danger now?"), choices=YES_NO_NOT_SURE,
                             validators=[InputRequired(message=_l("Tell us if anyone is in danger now"))])
@@ -217,7 +242,7 @@ class ConcernForm(ContactFields, SafetyFields):
         _l("May we contact you about this?"),
         choices=options(("yes", _l("Yes, you may contact me")), ("no", _l("No, I want to stay anonymous"))),
         validators=[InputRequired(message=_l("Tell us if we may contact you"))])
-    reporter_name = StringField(_l("Your name (optional)"), [Optional(), Length(max=100)],
+    reporter_name = StringField(_l("Your name (optional)"), [Optional(), at_most(100)],
                                 render_kw={"autocomplete": "off"})
     method = RadioField(_l("How should we contact you?"), choices=METHODS[:3], validators=[Optional()])
 

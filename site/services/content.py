@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import commitments as commitments_module
+from .commitments import Commitments
 from .targets import Targets
 
 PLACEHOLDER = re.compile(r"^\[TO SUPPLY:[^\]]*\]$")
@@ -29,6 +31,7 @@ class SiteProfile:
     opening_hours: str
     areas_served: tuple[str, ...]
     targets: Targets
+    commitments: Commitments
     exit_destination: str
     digest: str = field(compare=False)
     raw: dict = field(compare=False, repr=False)
@@ -58,11 +61,23 @@ def load_profile(content_dir: Path) -> SiteProfile:
         opening_hours=str(_get(data, "organisation.da_team.opening_hours")),
         areas_served=tuple(str(a) for a in _get(data, "organisation.areas_served")),
         targets=_targets(data),
+        commitments=_commitments(Path(content_dir), data),
         exit_destination=str(data.get("exit_destination") or "https://www.bbc.co.uk/weather"),
         digest=hashlib.sha256(text.encode()).hexdigest(),
         raw=data,
     )
     return profile
+
+
+def _commitments(content_dir: Path, data: dict) -> Commitments:
+    relative = str(_get(data, "commitments"))
+    path = (content_dir / relative).resolve()
+    if not path.is_relative_to(content_dir.resolve()) or not path.is_file():
+        raise ContentError(f"site.yaml: commitments names {relative!r}, which is not a file in content/")
+    try:
+        return commitments_module.load(path)
+    except (OSError, yaml.YAMLError, commitments_module.CommitmentError) as error:
+        raise ContentError(str(error)) from None
 
 
 def _targets(data: dict) -> Targets:
@@ -108,4 +123,12 @@ def problems(profile: SiteProfile) -> list[str]:
         found.append("exit_destination must be an https:// address on another site")
     if not profile.areas_served:
         found.append("organisation.areas_served lists no area")
+    if not is_placeholder(profile.opening_hours):
+        from .hours import HoursError, parse
+
+        try:
+            parse(profile.opening_hours)
+        except HoursError as error:
+            # The team's hours are data each language words for itself, in the listings' format.
+            found.append(f"organisation.da_team.opening_hours: {error}")
     return found

@@ -131,3 +131,20 @@ def describe(hours: Hours, day_names: list[str], span) -> list[tuple[str, str]]:
             parts.append(span(first_name, day_names[DAYS.index(last.lower())]) if last else first_name)
         lines.append((", ".join(parts), f"{_clock(period.opens)}–{_clock(period.closes)}"))
     return lines
+
+
+def in_words(line: str, locale: str) -> str:
+    """One line of hours as the reader's language says it ("Monday to Friday 09:00–17:00", in
+    Polish "poniedziałek do piątek ..."), for the organisation's own opening hours on its pages."""
+    from babel.dates import get_day_names
+    from flask_babel import force_locale, gettext
+
+    spec = parse(line)
+    with force_locale(locale):
+        if spec is None:
+            return ""
+        if spec.always:
+            return gettext("24 hours a day, every day")
+        day_names = [get_day_names("wide", locale=locale)[day] for day in range(7)]
+        return "; ".join(f"{days} {times}" for days, times in describe(
+            spec, day_names, lambda first, last: gettext("%(first)s to %(last)s", first=first, last=last)))

@@ -17,8 +17,9 @@ from flask_babel import force_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from ..i18n import response_time
+from ..i18n import response_time, weeks
 from ..security.sanitise import clean
+from . import hours
 from .content import INLINE_PLACEHOLDER, SiteProfile, is_placeholder
 
 SOURCE_LOCALE = "en"
@@ -36,6 +37,12 @@ SLUGS = tuple(slug for group in MENU.values() for slug in group)
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# A passage shown only when the organisation makes a commitment (or only when it does not):
+#   ::: if visual_evidence          ::: if not emergency_transfer
+#   Markdown, as anywhere else.      ...
+#   :::                              :::
+_OPEN = re.compile(r"^:::\s*if\s+(not\s+)?(\w+)\s*$")
+_CLOSE = re.compile(r"^:::\s*$")
 
 
 class PageError(ValueError):
@@ -50,6 +57,41 @@ class PageSource:
     summary: str
     last_reviewed: date
     body: str
+    # The commitments the page states outside any `::: if` block: the profile must make them all.
+    relies_on: tuple[str, ...] = ()
+
+
+def passages(body: str) -> list[tuple[bool, str]]:
+    """The `::: if` blocks of a page, in order, as (negated, commitment). Raises PageError on a
+    block that is not closed, a nested one, or a stray closing line."""
+    found, open_ = [], False
+    for number, line in enumerate(body.splitlines(), 1):
+        if match := _OPEN.match(line.strip()):
+            if open_:
+                raise PageError(f"line {number}: '::: if' inside another one (they do not nest)")
+            open_ = True
+            found.append((bool(match.group(1)), match.group(2)))
+        elif _CLOSE.match(line.strip()):
+            if not open_:
+                raise PageError(f"line {number}: ':::' closes nothing")
+            open_ = False
+    if open_:
+        raise PageError("a '::: if' block is not closed with ':::'")
+    return found
+
+
+def select_passages(body: str, commitments) -> str:
+    """The page's Markdown with each `::: if` block kept or dropped by what the profile commits to."""
+    kept, keep = [], True
+    for line in body.splitlines():
+        if match := _OPEN.match(line.strip()):
+            made = commitments.makes(match.group(2))
+            keep = not made if match.group(1) else made
+        elif _CLOSE.match(line.strip()):
+            keep = True
+        elif keep:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
 
 
 @dataclass(frozen=True)
@@ -79,7 +121,14 @@ def read_source(path: Path, locale: str, slug: str) -> PageSource:
     reviewed = meta["last_reviewed"]
     if not isinstance(reviewed, date):
         raise PageError(f"{path}: last_reviewed must be a date (YYYY-MM-DD)")
-    return PageSource(slug, locale, str(meta["title"]), str(meta["summary"]), reviewed, parts[2])
+    relies_on = meta.get("relies_on") or []
+    if not isinstance(relies_on, list) or not all(isinstance(key, str) for key in relies_on):
+        raise PageError(f"{path}: relies_on must be a list of commitments")
+    try:
+        passages(parts[2])
+    except PageError as error:
+        raise PageError(f"{path}: {error}") from None
+    return PageSource(slug, locale, str(meta["title"]), str(meta["summary"]), reviewed, parts[2], tuple(relies_on))
 
 
 def _fact(profile: SiteProfile, token: str, locale: str) -> Markup:
@@ -87,6 +136,15 @@ def _fact(profile: SiteProfile, token: str, locale: str) -> Markup:
         # The page's own language, also when an English page stands in for a missing translation.
         with force_locale(locale):
             return escape(response_time(profile.targets, token.split("_")[0]))
+    if token == "opening_hours" and not is_placeholder(profile.opening_hours):
+        # Data each language words for itself (day names by Babel), never an English phrase.
+        return escape(hours.in_words(profile.opening_hours, locale))
+    if token == "emergency_transfer_weeks":
+        transfer = profile.commitments.get("emergency_transfer")
+        if transfer is None:
+            raise PageError("{{emergency_transfer_weeks}} outside an '::: if emergency_transfer' block")
+        with force_locale(locale):
+            return escape(weeks(transfer.details["weeks"]))
     values = {
         "org_name": profile.name,
         "da_phone": profile.da_phone,
@@ -106,7 +164,7 @@ def _fact(profile: SiteProfile, token: str, locale: str) -> Markup:
 
 
 def render_body(body: str, profile: SiteProfile, locale: str = SOURCE_LOCALE) -> Markup:
-    html = clean(_markdown.render(body))
+    html = clean(_markdown.render(select_passages(body, profile.commitments)))
     html = INLINE_PLACEHOLDER.sub(
         lambda m: f'<span class="placeholder" lang="en" dir="ltr">{m.group(0)}</span>', html)
     html = _TOKEN.sub(lambda m: str(_fact(profile, m.group(1), locale)), html)

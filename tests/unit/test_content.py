@@ -23,7 +23,7 @@ def fill_placeholders(content_dir):
     path = content_dir / "site.yaml"
     data = yaml.safe_load(path.read_text())
     data["organisation"]["da_team"] = {"phone": "0121 000 0000", "email": "da@example.org",
-                                       "opening_hours": "Monday to Friday, 9am to 5pm"}
+                                       "opening_hours": "Mon-Fri 09:00-17:00"}
     data["organisation"]["areas_served"] = ["Walsall"]
     data["response_targets"] = {"urgent_hours": 2, "standard_working_days": 3, "confirmed": True}
     path.write_text(yaml.safe_dump(data))

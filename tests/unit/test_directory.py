@@ -372,11 +372,13 @@ def test_the_other_lines_come_from_the_listings(seeded, client):
     assert "Men's Advice Line" not in line.get_text()
 
 
-def test_no_line_when_there_are_no_listings_and_only_on_those_two_pages(app, client):
+def test_no_line_without_listings_and_beside_the_helpline_wherever_it_stands_alone(app, client):
     assert soup(client.get("/en/")).select_one(".also-call") is None
     runner = app.test_cli_runner()
     runner.invoke(args=["content", "load"])
     app.extensions.pop("haven_page_cache", None)
-    assert soup(client.get("/en/")).select_one(".also-call") is not None
-    for path in ("/en/moving-home", "/en/ask-for-help", "/en/support-services"):
-        assert soup(client.get(path)).select_one(".also-call") is None, path
+    # whg 4.1: the policy is for all genders, so the women's helpline never stands alone.
+    for path in ("/en/", "/en/moving-home", "/en/ask-for-help", "/en/tell-us-about-someone/sent"):
+        assert soup(client.get(path)).select_one(".also-call") is not None, path
+    # The directory lists both services itself.
+    assert soup(client.get("/en/support-services")).select_one(".also-call") is None

@@ -175,3 +175,29 @@ def test_content_check_reports_page_placeholders_and_broken_front_matter(content
 def test_unknown_slug_is_404_even_if_a_file_exists(client):
     assert client.get("/en/README").status_code == 404
     assert load_page(CONTENT_DIR, "en", "../site", load_profile(CONTENT_DIR)) is None
+
+
+# By hand: the team's hours "Mon-Fri 09:00-17:00", as each language names the days.
+TEAM_HOURS = {"en": "Monday to Friday 09:00–17:00", "pl": "poniedziałek", "ar": "الاثنين"}
+
+
+@pytest.mark.parametrize("locale", TEAM_HOURS)
+def test_the_teams_hours_are_data_each_language_words(app, locale):
+    profile = replace(load_profile(CONTENT_DIR), opening_hours="Mon-Fri 09:00-17:00")
+    with app.test_request_context():
+        html = render_body("Open: {{opening_hours}}.", profile, locale)
+    assert TEAM_HOURS[locale] in html and "Mon-Fri" not in html
+
+
+def test_team_hours_in_another_format_are_refused(tmp_path):
+    import shutil
+
+    import yaml
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    data = yaml.safe_load((content / "site.yaml").read_text())
+    data["organisation"]["da_team"]["opening_hours"] = "Weekdays, 9 till 5"
+    (content / "site.yaml").write_text(yaml.safe_dump(data))
+    passes, lines = check(content, production=False)
+    assert not passes and any("opening_hours" in line and "Mon-Fri 09:00-17:00" in line for line in lines)
