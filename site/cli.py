@@ -1,4 +1,4 @@
-"""flask --app haven db|content|keys|audit|referrals|staff ..."""
+"""flask --app haven db|content|keys|audit|referrals|staff|translations ..."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,6 +22,44 @@ keys_cli = AppGroup("keys", help="The keys that encrypt personal data at rest.")
 audit_cli = AppGroup("audit", help="The append-only audit log.")
 referrals_cli = AppGroup("referrals", help="Referrals and their staff notices.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
+translations_cli = AppGroup("translations", help="What changed since each language's last review.")
+
+
+def _translation_dirs():
+    return current_app.config["CONTENT_DIR"], Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+
+
+@translations_cli.command("changed")
+@click.option("--write", is_flag=True, help="Record the lists in content/translations.yaml.")
+def translations_changed(write):
+    """List, per language, the strings and pages changed since its last review."""
+    from .services import translation_review
+
+    content_dir, translations_dir = _translation_dirs()
+    for locale, entry in translation_review.current_status(content_dir, translations_dir)["locales"].items():
+        items = entry["changed_since_review"]
+        click.echo(f"{locale}: {items}" if isinstance(items, str) else f"{locale}: {len(items)} changed")
+        for item in ([] if isinstance(items, str) else items):
+            click.echo(f"  {item[:100]}")
+    if write:
+        translation_review.write_status(content_dir, translations_dir)
+
+
+@translations_cli.command("reviewed")
+@click.argument("locale")
+@click.option("--by", "reviewer", required=True, help="The qualified translator who reviewed it.")
+def translations_reviewed(locale, reviewer):
+    """Record that a qualified translator has reviewed LOCALE as it stands now."""
+    from datetime import date
+
+    from .services import translation_review
+
+    if locale not in LOCALES or locale == "en":
+        raise click.BadParameter(f"not a translated locale: {locale}")
+    content_dir, translations_dir = _translation_dirs()
+    translation_review.record_review(content_dir, translations_dir, locale, reviewer, date.today())
+    translation_review.write_status(content_dir, translations_dir)
+    click.echo(f"{locale}: reviewed by {reviewer}; later changes will be listed in content/translations.yaml")
 
 
 @staff_cli.command("create")
@@ -174,3 +212,4 @@ def init_app(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(translations_cli)

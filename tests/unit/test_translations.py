@@ -91,3 +91,35 @@ def test_no_translation_adds_markup_its_source_lacks(locale):
                 if string and string.count(mark) > source.count(mark):
                     problems.append(f"{mark!r} in {ids[0]!r}")
     assert problems == []
+
+
+def test_translations_yaml_records_what_changed_since_each_review():
+    import yaml
+
+    from haven.services import translation_review
+
+    shipped = yaml.safe_load((ROOT / "content" / "translations.yaml").read_text())
+    current = translation_review.current_status(ROOT / "content", ROOT / "site" / "translations")
+    assert shipped == current, "run `flask --app haven translations changed --write`"
+
+
+def test_a_review_then_a_change_lists_exactly_what_changed(tmp_path):
+    import shutil
+    from datetime import date
+
+    from haven.services import translation_review
+
+    content, translations = tmp_path / "content", tmp_path / "translations"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "site" / "translations", translations)
+    assert translation_review.changed(content, translations, "pl") == translation_review.NEVER
+    translation_review.record_review(content, translations, "pl", "A. Translator", date(2026, 12, 2))
+    assert translation_review.changed(content, translations, "pl") == []
+    po = translations / "pl" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text().replace('msgstr "Sposób kontaktu"', 'msgstr "Jak się kontaktować"'))
+    page = content / "pages" / "en" / "cover-your-tracks.md"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    assert translation_review.changed(content, translations, "pl") == ["page: cover-your-tracks", "string: How"]
+    status = translation_review.current_status(content, translations)["locales"]
+    assert status["pl"]["status"] == "reviewed" and status["pl"]["reviewed_by"] == "A. Translator"
+    assert status["ro"]["changed_since_review"] == translation_review.NEVER
