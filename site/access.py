@@ -64,6 +64,27 @@ edit_listings = _guard("edit_listings")
 manage_accounts = _guard("manage_accounts")
 
 
+def commits(key: str) -> bool:
+    """Whether the running organisation's policy makes this commitment (content/profiles/)."""
+    return current_app.extensions["haven_profile"].commitments.makes(key)
+
+
+def needs_commitment(key: str):
+    """For a staff feature that exists only to keep one commitment (the emergency-transfer clock,
+    evidence photos, action against the person causing harm): without the commitment it is not
+    there at all, a 404 like any page that does not exist."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not commits(key):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def after_sign_in() -> str:
     """Where a completed sign-in goes: the referral whose link started it, or staff home."""
     target = session.get("after_sign_in") or ""
@@ -84,4 +105,6 @@ def init_app(app) -> None:
     @app.context_processor
     def _signed_in_user():
         # Only staff pages show who is signed in; public pages never look at the staff cookie.
-        return {"signed_in_user": current_user()} if request.path.startswith(("/staff", "/editor")) else {}
+        if not request.path.startswith(("/staff", "/editor")):
+            return {}
+        return {"signed_in_user": current_user(), "commits": commits}

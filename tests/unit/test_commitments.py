@@ -144,3 +144,26 @@ def _passage_words(body):
                 if len(run.strip()) > 12:
                     current[2].append(" ".join(run.split()))
     return found
+
+
+@pytest.mark.parametrize("name, shown", [("whg-2022", False), ("wm-housing-group-2010", True)])
+def test_a_staff_feature_that_keeps_a_commitment_exists_only_when_it_is_made(test_config, name, shown):
+    """An emergency-transfer clock, say: a 404 for an organisation whose policy makes no such promise."""
+    from flask import Blueprint, render_template_string
+
+    from haven import access, create_app
+
+    app = create_app(dict(test_config))
+    app.extensions["haven_profile"] = replace(app.extensions["haven_profile"], commitments=PROFILES[name])
+    feature = Blueprint("feature_for_test", __name__)
+
+    @feature.get("/staff/test-transfer-clock")
+    @access.needs_commitment("emergency_transfer")
+    def clock():
+        return render_template_string("{{ 'on' if commits('emergency_transfer') else 'off' }}")
+
+    app.register_blueprint(feature)
+    response = app.test_client().get("/staff/test-transfer-clock")
+    assert response.status_code == (200 if shown else 404)
+    if shown:
+        assert response.get_data(as_text=True) == "on"
