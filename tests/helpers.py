@@ -175,3 +175,35 @@ def assert_accessible(page):
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
             f"{page.url} scrolls sideways at {width} px"
     page.set_viewport_size(wide)
+
+
+# --- a referral's page ---------------------------------------------------------------------------
+
+def html(response):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def token(page) -> str:
+    return page.select_one('input[name$="csrf_token"]')["value"]
+
+
+def post(client, reference, action, **fields):
+    """Send one action's form from a referral's page, as the page would (its prefix, its token)."""
+    page = html(client.get(f"/staff/referrals/{reference}"))
+    prefix = {"contact-details": "reveal", "notes": "note"}.get(action, action)
+    data = {f"{prefix}-csrf_token": token(page), **{f"{prefix}-{name}": value for name, value in fields.items()}}
+    return client.post(f"/staff/referrals/{reference}/{action}", data=data)
+
+
+def audit_actions(app, reference) -> list[tuple[str, str, str | None]]:
+    """(actor, action, detail) of every audit event about one referral, oldest first."""
+    from sqlalchemy import select
+
+    from haven import db
+    from haven.models import AuditEvent
+
+    with app.app_context():
+        return [(event.actor, event.action, event.detail) for event in db.session().scalars(
+            select(AuditEvent).where(AuditEvent.record_id == reference).order_by(AuditEvent.id))]

@@ -1,6 +1,6 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -38,4 +38,9 @@ class CaseEvent(Base):
     # A contact that went against what the person asked (a voicemail she refused, a channel she
     # did not choose): confirmed, with the reason in body_enc.
     against_wishes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A risk assessment's score, and whether it made the case high risk (score or judgement).
+    score: Mapped[int | None] = mapped_column(Integer)
+    high_risk: Mapped[bool | None] = mapped_column(Boolean)
+    # A date the record is about that is not when it was done: a MARAC meeting, say.
+    on_date: Mapped[date | None] = mapped_column(Date)
     body_enc: Mapped[str | None] = mapped_column(Text)

@@ -69,6 +69,8 @@ class Referral(Base):
     flag_language: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_access: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The latest risk assessment found high risk (by its score, or by professional judgement).
+    flag_high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     # Keyed hashes (services/matching.py) of the phone number and email, to find a repeat
     # referral without decrypting anything; useless without the match key.

@@ -6,6 +6,7 @@ a referral's personal data (opening it, showing its contact details) is an audit
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -298,3 +299,74 @@ def earlier(session: Session, referral: Referral, viewer: StaffUser) -> str | No
         return None
     first = session.get(Referral, referral.repeat_of_id)
     return None if first is None or is_barred(session, first, viewer) else first.reference
+
+
+# --- risk and MARAC ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Assessment:
+    entry: Entry
+    answers: dict
+    judgement: str | None  # the reason, when professional judgement made it high risk
+    escalation: bool
+
+
+def assess_risk(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, checklist, *,
+                answers: dict[str, str], judgement: str | None = None, escalation: bool = False) -> CaseEvent:
+    """Record one risk assessment (each is kept). High risk by the checklist's score, or by
+    professional judgement with its reason; the referral's flag follows the newest assessment."""
+    from . import risk
+
+    missing = [question.id for question in checklist.questions if answers.get(question.id) not in risk.ANSWERS]
+    if missing:
+        raise CaseError("Answer every question (yes, no or not known)")
+    judgement = (judgement or "").strip() or None
+    if judgement and len(judgement) > NOTE_LIMIT:
+        raise CaseError(f"Keep the reason to {NOTE_LIMIT} characters or fewer")
+    score = checklist.score(answers)
+    high = checklist.is_high(score) or judgement is not None
+    body = json.dumps({"answers": {q.id: answers[q.id] for q in checklist.questions}, "judgement": judgement,
+                       "escalation": bool(escalation)}, ensure_ascii=False)
+    event = _event(session, keyring, referral, actor, "risk", score=score, high_risk=high, body=body)
+    referral.flag_high_risk = high
+    _audit(session, actor, "risk_assessed", referral, detail=f"{score}:{'high' if high else 'not_high'}")
+    session.commit()
+    return event
+
+
+def assessments(entries: list[Entry]) -> list[Assessment]:
+    """The risk assessments among a timeline's entries, newest first."""
+    found = []
+    for entry in entries:
+        if entry.event.kind == "risk":
+            body = json.loads(entry.body or "{}")
+            found.append(Assessment(entry, body.get("answers", {}), body.get("judgement"), bool(body.get("escalation"))))
+    return found
+
+
+def marac_criteria(referral: Referral, latest: Assessment | None, checklist):
+    from .risk import Criteria
+
+    return Criteria(high_score=bool(latest and checklist.is_high(latest.entry.event.score or 0)),
+                    professional_judgement=bool(latest and latest.judgement),
+                    escalation=bool(latest and latest.escalation), repeat=bool(referral.flag_repeat))
+
+
+def refer_to_marac(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, *, referred_on,
+                   area: str, referred_by: str, meeting_on=None, actions: str | None = None) -> CaseEvent:
+    area, referred_by, actions = (area or "").strip(), (referred_by or "").strip(), (actions or "").strip()
+    if not area or not referred_by:
+        raise CaseError("Give the MARAC's area and who referred")
+    if referred_on > _now().astimezone(targets.UK).date():
+        raise CaseError("The referral date cannot be in the future")
+    if meeting_on is not None and meeting_on < referred_on:
+        raise CaseError("The meeting cannot be before the referral")
+    if max(len(area), len(referred_by)) > 200 or len(actions) > NOTE_LIMIT:
+        raise CaseError("Keep each answer shorter")
+    at = datetime.combine(referred_on, datetime.min.time(), tzinfo=targets.UK).astimezone(timezone.utc)
+    body = json.dumps({"area": area, "referred_by": referred_by, "actions": actions or None}, ensure_ascii=False)
+    event = _event(session, keyring, referral, actor, "marac", at=max(at, _aware(referral.created_at)),
+                   on_date=meeting_on, body=body)
+    _audit(session, actor, "marac_referred", referral)
+    session.commit()
+    return event

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from . import listings
+from . import listings, risk
 from .areas import AreaError, load_areas
 from .content import INLINE_PLACEHOLDER, ContentError, load_profile, placeholders, problems, unconfirmed
 from .listing_store import SeedError, read_seed, seed_paths
@@ -133,6 +133,10 @@ def check(content_dir: Path, production: bool, *, loaded: dict[str, dict] | None
         return False, [f"error: {error}"]
     listing_errors, listing_waiting = listing_problems(content_dir, loaded, locales, today or date.today())
     errors = problems(profile) + page_problems(content_dir, profile.commitments.keys) + listing_errors
+    try:
+        risk.load(content_dir)
+    except (OSError, yaml.YAMLError, risk.ChecklistError) as error:
+        errors.append(str(error))
     waiting = [f"site.yaml {path} awaits the organisation" for path in placeholders(profile.raw)]
     waiting += [f"site.yaml {item}" for item in unconfirmed(profile)]
     waiting += [f"{item} awaits the organisation" for item in placeholders_in_pages(content_dir)]

@@ -44,6 +44,7 @@ FLAGS = {
     "language": "Interpreter or language",
     "access": "Access needs",
     "repeat": "Repeat referral",
+    "high_risk": "High risk",
 }
 
 

@@ -6,20 +6,34 @@ Each action is one service call (services/cases.py) and then a redirect back to 
 """
 from __future__ import annotations
 
+import json
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from .. import access, choices, db
 from ..i18n import LOCALES
 from ..models import StaffUser
-from ..services import cases, inbox, referrals, targets
-from .forms import AssignForm, BarForm, CloseForm, ContactForm, NoteForm, ReopenForm, RevealForm, StatusForm
+from ..services import cases, inbox, referrals, risk, targets
+from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoteForm, ReopenForm, RevealForm, StatusForm,
+                    risk_form)
 from .views import bp
 
 # The language each referral was written in, named for English-speaking staff.
 LANGUAGES = {"en": "English", "pl": "Polish", "ro": "Romanian", "pa": "Punjabi", "ur": "Urdu", "ar": "Arabic"}
 FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "contact": ContactForm,
-         "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm}
+         "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm, "marac": MaracForm,
+         "risk": lambda **kwargs: risk_form(_checklist(), **kwargs)}
+
+
+def _checklist():
+    return risk.load(current_app.config["CONTENT_DIR"])
+
+
+@bp.app_template_filter("fromjson")
+def _fromjson(text: str):
+    # Timeline entries whose words are a small JSON record (a MARAC referral's area and actions).
+    return json.loads(text)
 
 
 def _keyring():
@@ -59,9 +73,14 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
     cases.opened(session, referral, viewer)
     submission = referrals.read(_keyring(), referral)
     now = targets.now()
+    entries = cases.timeline(session, _keyring(), referral)
+    risks = cases.assessments(entries)
+    checklist = _checklist()
     context = {
+        "assessments": risks, "checklist": checklist,
+        "criteria": cases.marac_criteria(referral, risks[0] if risks else None, checklist),
         "referral": referral, "submission": submission, "forms": _forms(referral, given), "revealed": revealed,
-        "timeline": cases.timeline(session, _keyring(), referral), "earlier": cases.earlier(session, referral, viewer),
+        "timeline": entries, "earlier": cases.earlier(session, referral, viewer),
         "assignee": session.get(StaffUser, referral.assignee_id) if referral.assignee_id else None,
         "openings": cases.openings(session, referral) if access.can("assign_referrals") else None,
         "bars": cases.bars(session, referral) if access.can("assign_referrals") else None,
@@ -130,7 +149,7 @@ def _act(reference, form_name: str, action, message: str):
         try:
             action(referral, form)
         except cases.CaseError as error:
-            first = next(iter(form._fields.values()))
+            first = next(field for field in form if field.type not in ("CSRFTokenField", "HiddenField"))
             first.errors = [*first.errors, str(error)]
         else:
             return _done(reference, message)
@@ -195,3 +214,23 @@ def bar(reference):
         form.member.errors = [str(error)]
         return _page(referral, code=400, bar=form)
     return _done(reference, f"{member.email} is barred from this referral")
+
+
+@bp.post("/referrals/<reference>/risk")
+@access.read_referrals
+def assess(reference):
+    def record(referral, form):
+        answers = {question.id: form[question.id].data for question in _checklist().questions}
+        cases.assess_risk(db.session(), _keyring(), referral, access.current_user(), _checklist(), answers=answers,
+                          judgement=form.judgement.data, escalation=form.escalation.data)
+
+    return _act(reference, "risk", record, "Risk assessment recorded")
+
+
+@bp.post("/referrals/<reference>/marac")
+@access.read_referrals
+def marac(reference):
+    return _act(reference, "marac", lambda referral, form: cases.refer_to_marac(
+        db.session(), _keyring(), referral, access.current_user(), referred_on=form.referred_on.data,
+        area=form.area.data, referred_by=form.referred_by.data, meeting_on=form.meeting_on.data,
+        actions=form.actions.data), "MARAC referral recorded")

@@ -194,3 +194,34 @@ class BarForm(FlaskForm):
                          validators=[InputRequired(message="Choose who to bar")],
                          description="For a conflict of interest: they know the person, or the person harming them. "
                                      "They will not see it in any list, count or page.")
+
+
+RISK_ANSWERS = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("not_known", "Not known")]
+
+
+class _RiskBase(FlaskForm):
+    judgement = TextAreaField("Professional judgement: why this is high risk whatever the score (optional)",
+                              [Optional(), Length(max=cases.NOTE_LIMIT)],
+                              description="Fill this in only when your judgement makes the case high risk.",
+                              render_kw={"rows": 2, "autocomplete": "off"})
+    escalation = BooleanField("The abuse is escalating (potential escalation)")
+
+
+def risk_form(checklist, **kwargs):
+    """A form with one yes / no / not known question per item of the checklist in use."""
+    fields = {question.id: RadioField(question.text, choices=RISK_ANSWERS,
+                                      validators=[InputRequired(message=f"Answer: {question.text}")])
+              for question in checklist.questions}
+    return type("RiskForm", (_RiskBase,), fields)(**kwargs)
+
+
+class MaracForm(FlaskForm):
+    referred_on = DateField("Date referred to MARAC", validators=[InputRequired(message="Enter the date referred, like 2026-12-01")],
+                            render_kw={"type": "date"})
+    area = StringField("MARAC area", [InputRequired(message="Enter the MARAC's area"), Length(max=200)],
+                       render_kw={"autocomplete": "off"})
+    referred_by = StringField("Referred by", [InputRequired(message="Say who referred"), Length(max=200)],
+                              render_kw={"autocomplete": "off"})
+    meeting_on = DateField("Meeting date (optional)", validators=[Optional()], render_kw={"type": "date"})
+    actions = TextAreaField("Actions agreed (optional)", [Optional(), Length(max=cases.NOTE_LIMIT)],
+                            render_kw={"rows": 3, "autocomplete": "off"})

@@ -109,6 +109,15 @@ def test_a_referral_from_the_form_to_its_closing(app, page, live_server, live_ap
     press(page, page.get_by_role("button", name="Add note"))
     expect(page.locator(".timeline li").first).to_contain_text("Talked through the safety plan")
 
+    # A risk assessment: the form opens from its summary, by keyboard.
+    press(page, page.locator("summary", has_text="New risk assessment"))
+    for question in page.locator("#risk-heading ~ details form fieldset").all():
+        press(page, question.get_by_label("No", exact=True), "Space")
+    press(page, page.get_by_role("button", name="Record assessment"))
+    expect(page.locator("#risk-heading ~ table")).to_contain_text("Not high risk")
+    press(page, page.locator("summary", has_text="New risk assessment"))
+    assert_accessible(page)
+
     press(page, page.get_by_label("Advice given"), "Space")
     press(page, page.get_by_label("Yes, they agreed"), "Space")
     press(page, page.get_by_role("button", name="Close referral"))

@@ -13,36 +13,15 @@ from sqlalchemy import select
 from haven import db
 from haven.models import AuditEvent, CaseEvent, Referral
 from haven.security.crypto import Keyring
-from tests.helpers import PHONE, T0, WORDS, send_referral
+from tests.helpers import PHONE, T0, WORDS, audit_actions, html, post, send_referral
 
 NO_VOICEMAIL = {"methods": ["call", "text"], "phone": PHONE, "email": None, "voicemail": "no",
                 "someone_else": "Say you are from the GP surgery", "safe_times": "Weekdays 10 to 12"}
 
 
-def html(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def token(page) -> str:
-    return page.select_one('input[name$="csrf_token"]')["value"]
-
-
-def post(client, reference, action, **fields):
-    page = html(client.get(f"/staff/referrals/{reference}"))
-    prefix = {"contact-details": "reveal", "notes": "note"}.get(action, action)
-    data = {f"{prefix}-csrf_token": token(page), **{f"{prefix}-{name}": value for name, value in fields.items()}}
-    return client.post(f"/staff/referrals/{reference}/{action}", data=data)
-
-
 def referral(app, reference) -> Referral:
     with app.app_context():
         return db.session().scalar(select(Referral).where(Referral.reference == reference))
-
-
-def audit_actions(app, reference) -> list[tuple[str, str, str | None]]:
-    with app.app_context():
-        return [(event.actor, event.action, event.detail) for event in db.session().scalars(
-            select(AuditEvent).where(AuditEvent.record_id == reference).order_by(AuditEvent.id))]
 
 
 def urgent_no_voicemail(app, **changes):

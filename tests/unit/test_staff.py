@@ -417,6 +417,8 @@ ROUTE_ROLES = {
     ("staff.close", "POST"): REFERRALS,
     ("staff.reopen", "POST"): REFERRALS,
     ("staff.bar", "POST"): MANAGER,
+    ("staff.assess", "POST"): REFERRALS,
+    ("staff.marac", "POST"): REFERRALS,
     ("staff.my_account", "GET"): EVERYONE,
     ("staff.end_my_session", "POST"): EVERYONE,
     ("staff.change_password", "GET"): EVERYONE,
@@ -450,7 +452,7 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
     assert walked - set(ROUTE_ROLES) == set(), "routes missing from ROUTE_ROLES: say who may reach them"
     assert set(ROUTE_ROLES) - walked == set(), "ROUTE_ROLES names routes that no longer exist"
     referral_routes = {"staff.inbox", "staff.referral", "staff.reveal", "staff.assign", "staff.status", "staff.contact",
-                       "staff.note", "staff.close", "staff.reopen", "staff.bar"}
+                       "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.assess", "staff.marac"}
     assert not any(ROUTE_ROLES[key] & {"admin", "editor"} for key in ROUTE_ROLES if key[0] in referral_routes)
 
 
