@@ -207,3 +207,11 @@ def audit_actions(app, reference) -> list[tuple[str, str, str | None]]:
     with app.app_context():
         return [(event.actor, event.action, event.detail) for event in db.session().scalars(
             select(AuditEvent).where(AuditEvent.record_id == reference).order_by(AuditEvent.id))]
+
+
+def risk_answers(yes: int) -> dict:
+    """Answers to the shipped risk checklist: "yes" to the first `yes` questions, "not known" after."""
+    from haven.services import risk
+
+    checklist = risk.load(CONTENT_DIR)
+    return {question.id: ("yes" if number < yes else "not_known") for number, question in enumerate(checklist.questions)}

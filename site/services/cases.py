@@ -370,3 +370,75 @@ def refer_to_marac(session: Session, keyring: Keyring, referral: Referral, actor
     _audit(session, actor, "marac_referred", referral)
     session.commit()
     return event
+
+
+# --- safeguarding (whg 2.4: concerns about children are always reported) -----------------------
+
+SAFEGUARDING_TO = {"childrens_services": "Children's services", "police": "Police",
+                   "adult_social_care": "Adult social care"}
+
+
+@dataclass(frozen=True)
+class Safeguarding:
+    needed: bool  # a decision is still owed
+    raised: bool  # the referral or a caseworker says children (or an adult) may be at risk
+    waiting_for_manager: bool  # a no-report decision awaits a manager's confirmation
+
+
+def safeguarding(referral: Referral, entries: list[Entry]) -> Safeguarding:
+    """Whether the case still owes a safeguarding decision: a report made, or a decision that
+    none is needed, with its reason, confirmed by a manager."""
+    kinds = [entry.event.kind for entry in reversed(entries)]  # oldest first
+    raised = bool(referral.flag_children_at_risk) or "safeguarding_concern" in kinds
+    reported = "safeguarding_report" in kinds
+    confirmed = any(kind == "safeguarding_confirmed" for kind in kinds)
+    waiting = "safeguarding_no_report" in kinds and not confirmed
+    return Safeguarding(needed=raised and not reported and not confirmed, raised=raised,
+                        waiting_for_manager=waiting and not reported)
+
+
+def raise_safeguarding(session: Session, referral: Referral, actor: StaffUser) -> None:
+    """The caseworker judges that someone may need safeguarding, whatever the form said."""
+    _event(session, None, referral, actor, "safeguarding_concern")
+    _audit(session, actor, "safeguarding_raised", referral)
+    session.commit()
+
+
+def report_safeguarding(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, *,
+                        to: str, on, their_reference: str | None, by: str) -> None:
+    if to not in SAFEGUARDING_TO:
+        raise CaseError("Choose who it was reported to")
+    by, their_reference = (by or "").strip(), (their_reference or "").strip()
+    if not by:
+        raise CaseError("Say who made the report")
+    if on > _now().astimezone(targets.UK).date():
+        raise CaseError("The report date cannot be in the future")
+    if len(by) > 200 or len(their_reference) > 100:
+        raise CaseError("Keep each answer shorter")
+    body = json.dumps({"their_reference": their_reference or None, "by": by}, ensure_ascii=False)
+    _event(session, keyring, referral, actor, "safeguarding_report", outcome=to, on_date=on, body=body)
+    _audit(session, actor, "safeguarding_reported", referral, detail=to)
+    session.commit()
+
+
+def decide_no_report(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError("Say why no report is needed")
+    if len(reason) > NOTE_LIMIT:
+        raise CaseError(f"Keep the reason to {NOTE_LIMIT} characters or fewer")
+    _event(session, keyring, referral, actor, "safeguarding_no_report", body=reason)
+    _audit(session, actor, "safeguarding_no_report", referral)
+    session.commit()
+
+
+def confirm_no_report(session: Session, referral: Referral, manager: StaffUser, entries: list[Entry]) -> None:
+    """A manager confirms a no-report decision, never their own."""
+    decisions = [entry for entry in entries if entry.event.kind == "safeguarding_no_report"]
+    if not decisions:
+        raise CaseError("There is no decision to confirm")
+    if decisions[0].event.actor_id == manager.id:
+        raise CaseError("Another manager must confirm your own decision")
+    _event(session, None, referral, manager, "safeguarding_confirmed", subject_id=decisions[0].event.actor_id)
+    _audit(session, manager, "safeguarding_confirmed", referral)
+    session.commit()

@@ -15,15 +15,17 @@ from .. import access, choices, db
 from ..i18n import LOCALES
 from ..models import StaffUser
 from ..services import cases, inbox, referrals, risk, targets
-from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoteForm, ReopenForm, RevealForm, StatusForm,
-                    risk_form)
+from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoReportForm, NoteForm, ReopenForm, RevealForm,
+                    SafeguardingConfirmForm, SafeguardingRaiseForm, SafeguardingReportForm, StatusForm, risk_form)
 from .views import bp
 
 # The language each referral was written in, named for English-speaking staff.
 LANGUAGES = {"en": "English", "pl": "Polish", "ro": "Romanian", "pa": "Punjabi", "ur": "Urdu", "ar": "Arabic"}
 FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "contact": ContactForm,
          "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm, "marac": MaracForm,
-         "risk": lambda **kwargs: risk_form(_checklist(), **kwargs)}
+         "risk": lambda **kwargs: risk_form(_checklist(), **kwargs),
+         "safeguarding-raise": SafeguardingRaiseForm, "safeguarding-report": SafeguardingReportForm,
+         "safeguarding-no-report": NoReportForm, "safeguarding-confirm": SafeguardingConfirmForm}
 
 
 def _checklist():
@@ -77,7 +79,7 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
     risks = cases.assessments(entries)
     checklist = _checklist()
     context = {
-        "assessments": risks, "checklist": checklist,
+        "assessments": risks, "checklist": checklist, "safeguarding": cases.safeguarding(referral, entries),
         "criteria": cases.marac_criteria(referral, risks[0] if risks else None, checklist),
         "referral": referral, "submission": submission, "forms": _forms(referral, given), "revealed": revealed,
         "timeline": entries, "earlier": cases.earlier(session, referral, viewer),
@@ -149,7 +151,11 @@ def _act(reference, form_name: str, action, message: str):
         try:
             action(referral, form)
         except cases.CaseError as error:
-            first = next(field for field in form if field.type not in ("CSRFTokenField", "HiddenField"))
+            first = next((field for field in form if field.type not in ("CSRFTokenField", "HiddenField")), None)
+            if first is None:
+                # A form that is only a button: its refusal is said at the top of the page.
+                flash(str(error), "error")
+                return redirect(url_for("staff.referral", reference=reference), 303)
             first.errors = [*first.errors, str(error)]
         else:
             return _done(reference, message)
@@ -234,3 +240,34 @@ def marac(reference):
         db.session(), _keyring(), referral, access.current_user(), referred_on=form.referred_on.data,
         area=form.area.data, referred_by=form.referred_by.data, meeting_on=form.meeting_on.data,
         actions=form.actions.data), "MARAC referral recorded")
+
+
+@bp.post("/referrals/<reference>/safeguarding-raise")
+@access.read_referrals
+def safeguarding_raise(reference):
+    return _act(reference, "safeguarding-raise", lambda referral, form: cases.raise_safeguarding(
+        db.session(), referral, access.current_user()), "Safeguarding decision needed")
+
+
+@bp.post("/referrals/<reference>/safeguarding-report")
+@access.read_referrals
+def safeguarding_report(reference):
+    return _act(reference, "safeguarding-report", lambda referral, form: cases.report_safeguarding(
+        db.session(), _keyring(), referral, access.current_user(), to=form.to.data, on=form.on.data,
+        their_reference=form.their_reference.data, by=form.by.data), "Safeguarding report recorded")
+
+
+@bp.post("/referrals/<reference>/safeguarding-no-report")
+@access.read_referrals
+def safeguarding_no_report(reference):
+    return _act(reference, "safeguarding-no-report", lambda referral, form: cases.decide_no_report(
+        db.session(), _keyring(), referral, access.current_user(), form.reason.data),
+        "Decision recorded: a manager must confirm it")
+
+
+@bp.post("/referrals/<reference>/safeguarding-confirm")
+@access.assign_referrals
+def safeguarding_confirm(reference):
+    return _act(reference, "safeguarding-confirm", lambda referral, form: cases.confirm_no_report(
+        db.session(), referral, access.current_user(), cases.timeline(db.session(), _keyring(), referral)),
+        "Decision confirmed")

@@ -225,3 +225,29 @@ class MaracForm(FlaskForm):
     meeting_on = DateField("Meeting date (optional)", validators=[Optional()], render_kw={"type": "date"})
     actions = TextAreaField("Actions agreed (optional)", [Optional(), Length(max=cases.NOTE_LIMIT)],
                             render_kw={"rows": 3, "autocomplete": "off"})
+
+
+class SafeguardingRaiseForm(FlaskForm):
+    """Only its CSRF token: the press is the whole answer."""
+
+
+class SafeguardingConfirmForm(FlaskForm):
+    """Only its CSRF token: a manager confirms the decision shown above it."""
+
+
+class SafeguardingReportForm(FlaskForm):
+    to = RadioField("Reported to", choices=_pairs(cases.SAFEGUARDING_TO),
+                    validators=[InputRequired(message="Choose who it was reported to")])
+    on = DateField("Date reported", validators=[InputRequired(message="Enter the date reported, like 2026-12-01")],
+                   render_kw={"type": "date"})
+    their_reference = StringField("Their reference (optional)", [Optional(), Length(max=100)],
+                                  render_kw={"autocomplete": "off"})
+    by = StringField("Reported by", [InputRequired(message="Say who made the report"), Length(max=200)],
+                     render_kw={"autocomplete": "off"})
+
+
+class NoReportForm(FlaskForm):
+    reason = TextAreaField("Why no report is needed", [InputRequired(message="Say why no report is needed"),
+                                                       Length(max=cases.NOTE_LIMIT)],
+                           description="A manager must confirm this decision.",
+                           render_kw={"rows": 2, "autocomplete": "off"})

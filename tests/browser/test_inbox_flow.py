@@ -6,6 +6,7 @@ every staff page of the flow at 1280 and 320 px."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pyotp
 import pytest
@@ -117,6 +118,18 @@ def test_a_referral_from_the_form_to_its_closing(app, page, live_server, live_ap
     expect(page.locator("#risk-heading ~ table")).to_contain_text("Not high risk")
     press(page, page.locator("summary", has_text="New risk assessment"))
     assert_accessible(page)
+
+    # Safeguarding: raised by the caseworker, then a decision is owed until it is recorded.
+    press(page, page.get_by_role("button", name="Raise a safeguarding concern"))
+    expect(page.locator("#safeguarding-heading ~ .safe-warning")).to_contain_text("Safeguarding decision needed")
+    press(page, page.locator("summary", has_text="Record a safeguarding report"))
+    assert_accessible(page)
+    press(page, page.get_by_label("Children's services"), "Space")
+    # A date input's keys follow the browser's locale; its value is set as one ISO string.
+    page.get_by_label("Date reported").fill(date.today().isoformat())
+    type_into(page, page.get_by_label("Reported by"), "E2E Worker")
+    press(page, page.get_by_role("button", name="Record report"))
+    expect(page.locator(".confirmation")).to_contain_text("Safeguarding report recorded")
 
     press(page, page.get_by_label("Advice given"), "Space")
     press(page, page.get_by_label("Yes, they agreed"), "Space")

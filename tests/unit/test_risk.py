@@ -13,7 +13,7 @@ from haven import db
 from haven.models import CaseEvent, Referral
 from haven.services import risk
 from haven.services.content_check import check
-from tests.helpers import CONTENT_DIR, T0, audit_actions, html, post, send_referral
+from tests.helpers import CONTENT_DIR, T0, audit_actions, html, post, risk_answers as answers, send_referral
 
 # By hand, from the issue: the recognised risk factors the default checklist must cover.
 FACTORS = ["injur", "frightened", "cut off", "depressed", "separated", "contact with children", "pregnant",
@@ -44,11 +44,6 @@ def test_content_check_refuses_a_broken_checklist(tmp_path, change, problem):
     (content / "risk_checklist.yaml").write_text(yaml.safe_dump(data))
     passes, lines = check(content, production=False)
     assert not passes and any(problem in line for line in lines)
-
-
-def answers(yes: int) -> dict:
-    checklist = risk.load(CONTENT_DIR)
-    return {question.id: ("yes" if number < yes else "not_known") for number, question in enumerate(checklist.questions)}
 
 
 def test_assessments_are_scored_kept_and_flag_the_referral(app, worker):

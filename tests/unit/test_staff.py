@@ -419,6 +419,10 @@ ROUTE_ROLES = {
     ("staff.bar", "POST"): MANAGER,
     ("staff.assess", "POST"): REFERRALS,
     ("staff.marac", "POST"): REFERRALS,
+    ("staff.safeguarding_raise", "POST"): REFERRALS,
+    ("staff.safeguarding_report", "POST"): REFERRALS,
+    ("staff.safeguarding_no_report", "POST"): REFERRALS,
+    ("staff.safeguarding_confirm", "POST"): MANAGER,
     ("staff.my_account", "GET"): EVERYONE,
     ("staff.end_my_session", "POST"): EVERYONE,
     ("staff.change_password", "GET"): EVERYONE,
@@ -452,7 +456,9 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
     assert walked - set(ROUTE_ROLES) == set(), "routes missing from ROUTE_ROLES: say who may reach them"
     assert set(ROUTE_ROLES) - walked == set(), "ROUTE_ROLES names routes that no longer exist"
     referral_routes = {"staff.inbox", "staff.referral", "staff.reveal", "staff.assign", "staff.status", "staff.contact",
-                       "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.assess", "staff.marac"}
+                       "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.assess", "staff.marac",
+                       "staff.safeguarding_raise", "staff.safeguarding_report", "staff.safeguarding_no_report",
+                       "staff.safeguarding_confirm"}
     assert not any(ROUTE_ROLES[key] & {"admin", "editor"} for key in ROUTE_ROLES if key[0] in referral_routes)
 
 
