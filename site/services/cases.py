@@ -74,12 +74,20 @@ class Entry:
     body: str | None
 
 
+def _words(text: str | None, *, missing: str | None = None, what: str = "note") -> str:
+    """Free text a caseworker wrote, trimmed: required when `missing` says what to ask for, and
+    never longer than NOTE_LIMIT."""
+    text = (text or "").strip()
+    if missing and not text:
+        raise CaseError(missing)
+    if len(text) > NOTE_LIMIT:
+        raise CaseError(f"Keep the {what} to {NOTE_LIMIT} characters or fewer")
+    return text
+
+
 def _now() -> datetime:
     return targets.now()
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def find(session: Session, reference: str, viewer: StaffUser) -> Referral | None:
@@ -196,7 +204,7 @@ def log_contact(session: Session, keyring: Keyring, referral: Referral, actor: S
         raise CaseError("This referral is closed: reopen it first")
     now = _now()
     at = at or now
-    if at > now or at < _aware(referral.created_at):
+    if at > now or at < targets.aware(referral.created_at):
         raise CaseError("The time must be between when the referral arrived and now")
     contact = referrals.read(keyring, referral).contact
     problems = against_wishes(contact, channel, outcome)
@@ -208,7 +216,7 @@ def log_contact(session: Session, keyring: Keyring, referral: Referral, actor: S
     event = _event(session, keyring, referral, actor, "contact", at=at, channel=channel, outcome=outcome,
                    reached=reached, against_wishes=bool(problems), body=reason if problems else None)
     if reached:
-        if referral.first_contact_at is None or at < _aware(referral.first_contact_at):
+        if referral.first_contact_at is None or at < targets.aware(referral.first_contact_at):
             referral.first_contact_at = at
         if referral.status in ("new", "attempted"):
             referral.status = "in_contact"
@@ -222,11 +230,7 @@ def log_contact(session: Session, keyring: Keyring, referral: Referral, actor: S
 
 
 def add_note(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, text: str) -> None:
-    text = (text or "").strip()
-    if not text:
-        raise CaseError("Write the note")
-    if len(text) > NOTE_LIMIT:
-        raise CaseError(f"Keep the note to {NOTE_LIMIT} characters or fewer")
+    text = _words(text, missing="Write the note")
     _event(session, keyring, referral, actor, "note", body=text)
     _audit(session, actor, "note_added", referral)
     session.commit()
@@ -240,11 +244,7 @@ def close(session: Session, keyring: Keyring, referral: Referral, actor: StaffUs
         raise CaseError("Choose the outcome")
     if agreed not in AGREED:
         raise CaseError("Say whether they agreed to closing")
-    note = (note or "").strip()
-    if outcome == "other" and not note:
-        raise CaseError("Say what the outcome was")
-    if len(note) > NOTE_LIMIT:
-        raise CaseError(f"Keep the note to {NOTE_LIMIT} characters or fewer")
+    note = _words(note, missing="Say what the outcome was" if outcome == "other" else None)
     now = _now()
     referral.status, referral.closed_at, referral.outcome = "closed", now, outcome
     _event(session, keyring, referral, actor, "closed", status="closed", outcome=outcome,
@@ -256,11 +256,7 @@ def close(session: Session, keyring: Keyring, referral: Referral, actor: StaffUs
 def reopen(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, reason: str) -> None:
     if referral.status != "closed":
         raise CaseError("This referral is open")
-    reason = (reason or "").strip()
-    if not reason:
-        raise CaseError("Say why you are reopening it")
-    if len(reason) > NOTE_LIMIT:
-        raise CaseError(f"Keep the reason to {NOTE_LIMIT} characters or fewer")
+    reason = _words(reason, missing="Say why you are reopening it", what="reason")
     referral.status = "in_contact" if referral.first_contact_at else "attempted" if _attempted(session, referral) else "new"
     referral.closed_at = referral.outcome = None
     _event(session, keyring, referral, actor, "reopened", status=referral.status, body=reason)
@@ -320,9 +316,7 @@ def assess_risk(session: Session, keyring: Keyring, referral: Referral, actor: S
     missing = [question.id for question in checklist.questions if answers.get(question.id) not in risk.ANSWERS]
     if missing:
         raise CaseError("Answer every question (yes, no or not known)")
-    judgement = (judgement or "").strip() or None
-    if judgement and len(judgement) > NOTE_LIMIT:
-        raise CaseError(f"Keep the reason to {NOTE_LIMIT} characters or fewer")
+    judgement = _words(judgement, what="reason") or None
     score = checklist.score(answers)
     high = checklist.is_high(score) or judgement is not None
     body = json.dumps({"answers": {q.id: answers[q.id] for q in checklist.questions}, "judgement": judgement,
@@ -365,7 +359,7 @@ def refer_to_marac(session: Session, keyring: Keyring, referral: Referral, actor
         raise CaseError("Keep each answer shorter")
     at = datetime.combine(referred_on, datetime.min.time(), tzinfo=targets.UK).astimezone(timezone.utc)
     body = json.dumps({"area": area, "referred_by": referred_by, "actions": actions or None}, ensure_ascii=False)
-    event = _event(session, keyring, referral, actor, "marac", at=max(at, _aware(referral.created_at)),
+    event = _event(session, keyring, referral, actor, "marac", at=max(at, targets.aware(referral.created_at)),
                    on_date=meeting_on, body=body)
     _audit(session, actor, "marac_referred", referral)
     session.commit()
@@ -422,11 +416,7 @@ def report_safeguarding(session: Session, keyring: Keyring, referral: Referral, 
 
 
 def decide_no_report(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, reason: str) -> None:
-    reason = (reason or "").strip()
-    if not reason:
-        raise CaseError("Say why no report is needed")
-    if len(reason) > NOTE_LIMIT:
-        raise CaseError(f"Keep the reason to {NOTE_LIMIT} characters or fewer")
+    reason = _words(reason, missing="Say why no report is needed", what="reason")
     _event(session, keyring, referral, actor, "safeguarding_no_report", body=reason)
     _audit(session, actor, "safeguarding_no_report", referral)
     session.commit()

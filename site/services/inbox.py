@@ -83,9 +83,6 @@ class InboxPage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
 
 def _open():
     return Referral.status != "closed"
@@ -179,10 +176,10 @@ def page(session: Session, *, viewer_id: int, view: str = "needs-contact", filte
              .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     rows = []
     for record in session.execute(query).all():
-        due, contacted = _aware(record.target_due_at), _aware(record.first_contact_at)
+        due, contacted = targets.aware(record.target_due_at), targets.aware(record.first_contact_at)
         flags = tuple(name for name, value in zip(FLAGS, record[8:]) if value)
         rows.append(Row(reference=record.reference, route=record.route, priority=record.priority,
-                        status=record.status, created_at=_aware(record.created_at), target_due_at=due,
+                        status=record.status, created_at=targets.aware(record.created_at), target_due_at=due,
                         first_contact_at=contacted, assignee=record.email, flags=flags,
                         overdue=record.status != "closed" and contacted is None and due is not None and due < now))
     view_counts = counts(session, viewer_id, now)

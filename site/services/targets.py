@@ -39,14 +39,14 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives naive datetimes back; every time Haven stores is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; every time Haven stores is UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """The moment when `days` whole working days of time have passed since `start`."""
-    local = _aware(start).astimezone(UK)
+    local = aware(start).astimezone(UK)
     day, left = local.date(), timedelta(days=days)
     # The part of the first day still to run, when that day counts; midnight is the day's end.
     position = local.replace(tzinfo=None) - datetime.combine(day, time())
@@ -62,22 +62,22 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 def due(received: datetime, priority: str, targets: Targets) -> datetime:
     if priority == "urgent":
-        return _aware(received) + timedelta(hours=targets.urgent_hours)
+        return aware(received) + timedelta(hours=targets.urgent_hours)
     return add_working_days(received, targets.standard_working_days)
 
 
 def is_overdue(due_at: datetime | None, first_contact_at: datetime | None, now: datetime) -> bool:
     """Past the target with no successful contact yet (attempts that did not reach her do not count)."""
-    return due_at is not None and first_contact_at is None and _aware(due_at) < now
+    return due_at is not None and first_contact_at is None and aware(due_at) < now
 
 
 def describe_left(due_at: datetime | None, first_contact_at: datetime | None, now: datetime) -> str:
     """"3 h 20 min left", "overdue by 3 h", or how the clock stopped, for staff pages (English)."""
     if due_at is None:
         return "no target"
-    due_at = _aware(due_at)
+    due_at = aware(due_at)
     if first_contact_at is not None:
-        return "contacted within target" if _aware(first_contact_at) <= due_at else "contacted late"
+        return "contacted within target" if aware(first_contact_at) <= due_at else "contacted late"
     if due_at < now:
         return f"overdue by {span(now - due_at)}"
     return f"{span(due_at - now)} left"

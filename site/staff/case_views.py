@@ -38,6 +38,12 @@ def _fromjson(text: str):
     return json.loads(text)
 
 
+def _staff() -> list[tuple[str, str]]:
+    """(id, email) choices of everyone who may read referrals."""
+    return [(str(user_id), email) for user_id, email in
+            inbox.assignable(db.session(), access.PERMISSIONS["read_referrals"])]
+
+
 def _keyring():
     return current_app.extensions["haven_keyring"]
 
@@ -56,13 +62,13 @@ def _forms(referral, given: dict) -> dict:
     session = db.session()
     # Each form has its own prefix, so the fields of eight forms on one page never share an id.
     forms = {name: given.get(name) or form(prefix=name, formdata=None) for name, form in FORMS.items()}
-    staff = inbox.assignable(session, access.PERMISSIONS["read_referrals"])
+    staff = _staff()
     barred = set(cases.bars(session, referral))
     forms["assign"].assignee.choices = [("", "Choose someone")] + [
-        (str(user_id), email) for user_id, email in staff if email not in barred]
+        (user_id, email) for user_id, email in staff if email not in barred]
     me = access.current_user()
     forms["bar"].member.choices = [("", "Choose someone")] + [
-        (str(user_id), email) for user_id, email in staff if user_id != me.id and email not in barred]
+        (user_id, email) for user_id, email in staff if user_id != str(me.id) and email not in barred]
     if "status" not in given:
         forms["status"].status.data = referral.status
     return forms
@@ -125,8 +131,7 @@ def assign(reference):
     """Caseworkers take a referral themselves ("assign to me"); managers give it to anyone."""
     referral, me, session = _referral(reference), access.current_user(), db.session()
     form = AssignForm(prefix="assign")
-    form.assignee.choices = [("me", "me")] + [(str(user_id), email) for user_id, email in
-                                              inbox.assignable(session, access.PERMISSIONS["read_referrals"])]
+    form.assignee.choices = [("me", "me"), *_staff()]
     if not form.validate_on_submit():
         return _page(referral, code=400, assign=form)
     if form.assignee.data == "me":
@@ -209,8 +214,7 @@ def reopen(reference):
 def bar(reference):
     referral, session = _referral(reference), db.session()
     form = BarForm(prefix="bar")
-    form.member.choices = [(str(user_id), email) for user_id, email in
-                           inbox.assignable(session, access.PERMISSIONS["read_referrals"])]
+    form.member.choices = _staff()
     if not form.validate_on_submit():
         return _page(referral, code=400, bar=form)
     member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
