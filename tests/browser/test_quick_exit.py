@@ -173,13 +173,16 @@ def test_coming_back_finds_no_trace_of_the_page_that_exited(page, live_server, n
 
 def test_a_slow_server_never_holds_her_on_the_page(page, context, live_server, live_app, neutral_site,
                                                      monkeypatch):
-    """/exit answers only after 3 s; the neutral site starts loading within 100 ms of the third
-    Shift key-up all the same, and the session still goes once /exit answers."""
+    """/exit answers only after 3 s; the neutral site is loaded while /exit is still thinking, and
+    the session still goes once /exit answers. (An order of events, not a stopwatch: a busy CI
+    machine made a 100 ms bound flaky without telling us anything about her safety.)"""
     exit_view = live_app.view_functions["public.exit_site"]
+    answered: list[float] = []
 
     @functools.wraps(exit_view)  # the same name, so it stays exempt from CSRF as the real one is
     def slow_exit():
         time.sleep(3)
+        answered.append(time.monotonic())
         return exit_view()
 
     monkeypatch.setitem(live_app.view_functions, "public.exit_site", slow_exit)
@@ -189,12 +192,11 @@ def test_a_slow_server_never_holds_her_on_the_page(page, context, live_server, l
     page.keyboard.press("Shift")
     page.keyboard.press("Shift")
     page.keyboard.press("Shift")
-    pressed = time.monotonic()
     page.wait_for_url(neutral_site.url)
-    started = neutral_site.visits[0]["at"] - pressed
-    print(f"\nneutral site started loading {started * 1000:.0f} ms after the third Shift key-up")
-    assert started < 0.1, "the neutral site waited for Haven's server"
+    arrived = neutral_site.visits[0]["at"]
+    assert not answered or arrived < answered[0], "the neutral site waited for Haven's server"
     assert session_cookie_goes(page, context, within_ms=6000)
+    assert answered, "the exit request never reached Haven, so the session could not be ended there"
 
 
 def test_exit_clears_what_the_site_stored_in_the_browser(page, live_server, neutral_site):
