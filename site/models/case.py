@@ -43,4 +43,7 @@ class CaseEvent(Base):
     high_risk: Mapped[bool | None] = mapped_column(Boolean)
     # A date the record is about that is not when it was done: a MARAC meeting, say.
     on_date: Mapped[date | None] = mapped_column(Date)
+    # The entry this one follows on from: works booked or completed point at the works requested;
+    # a manager's confirmation points at the share or decision it confirms.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("case_event.id"))
     body_enc: Mapped[str | None] = mapped_column(Text)
