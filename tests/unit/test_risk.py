@@ -43,7 +43,101 @@ def test_content_check_refuses_a_broken_checklist(tmp_path, change, problem):
     change(data)
     (content / "risk_checklist.yaml").write_text(yaml.safe_dump(data))
     passes, lines = check(content, production=False)
-    assert not passes and any(problem in line for line in lines)
+    assert not passes and any(problem in line and "risk_checklist.yaml line " in line for line in lines)
+
+
+# Written by hand, so the line each problem is on is counted here, never worked out by the code
+# under test. Both styles a question can take are in it: one line each, and one key a line.
+SMALL = """\
+# A small checklist for these tests.
+answers:
+  - "yes"
+  - "no"
+  - "not_known"
+high_risk_at: 3
+questions:
+  - {id: injuries, weight: 1, text: "Is the person injured now?"}
+  - {id: threats_to_kill, weight: 2, text: "Has the abuser threatened to kill?"}
+  - id: weapons
+    weight: 3
+    text: "Has the abuser used a weapon?"
+"""
+
+
+def write_checklist(tmp_path, text):
+    (tmp_path / "risk_checklist.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_small_checklist_loads_and_scores_only_the_yes_answers(tmp_path):
+    checklist = risk.load(write_checklist(tmp_path, SMALL))
+    assert [(question.id, question.weight) for question in checklist.questions] == [
+        ("injuries", 1), ("threats_to_kill", 2), ("weapons", 3)]
+    assert checklist.questions[2].text == "Has the abuser used a weapon?"
+    assert checklist.score({"injuries": "yes", "threats_to_kill": "not_known", "weapons": "yes"}) == 4
+    assert checklist.score({"injuries": "no", "threats_to_kill": "yes", "weapons": "not_known"}) == 2
+    assert checklist.score({}) == 0
+    assert not checklist.is_high(2) and checklist.is_high(3) and checklist.is_high(6)
+
+
+@pytest.mark.parametrize("old, new, line, problem", [
+    ("weight: 2", "weight: 0", 9, "question threats_to_kill needs a weight from 1 to 10"),
+    ("weight: 2", "weight: 11", 9, "question threats_to_kill needs a weight from 1 to 10"),
+    ("    weight: 3", "    weight: 0", 11, "question weapons needs a weight from 1 to 10"),
+    ("    weight: 3", "    # weight to come", 10, "question weapons needs a weight from 1 to 10"),
+    ("id: threats_to_kill", "id: injuries", 9, "question id injuries is used twice"),
+    ("id: weapons", "id: injuries", 10, "question id injuries is used twice"),
+    ("id: threats_to_kill", "id: escalation", 9, "question id escalation is a name the form uses itself"),
+    (', text: "Has the abuser threatened to kill?"', "", 9, "question threats_to_kill needs a text"),
+    ('    text: "Has the abuser used a weapon?"', "    # text to come", 10, "question weapons needs a text"),
+    ("id: weapons", "name: weapons", 10, "question 3 needs an id"),
+    ("  - {id: threats_to_kill", "\t- {id: threats_to_kill", 9,
+     "the file is not valid YAML (found character '\\t' that cannot start any token)"),
+    ("high_risk_at: 3", "high_risk_at: 7", 6, "high_risk_at must be a whole number from 1 to 6"),
+    ("high_risk_at: 3", "high_risk_at: 0", 6, "high_risk_at must be a whole number from 1 to 6"),
+    ('  - "not_known"', '  - "maybe"', 2, "answers must be ['yes', 'no', 'not_known']"),
+    ('  - "no"', "  - no", 4, "put it in quotes"),
+    ('text: "Has the abuser used a weapon?"', "text: yes", 12, "question weapons needs a text (put it in quotes"),
+    ("high_risk_at: 3", "high_risk_at: 3\nhigh_risk_at: 4", 7, "high_risk_at appears twice here"),
+])
+def test_a_broken_checklist_names_the_line_of_the_problem(tmp_path, old, new, line, problem):
+    assert SMALL.count(old) == 1
+    broken = SMALL.replace(old, new)
+    if "twice here" not in problem:  # every other change keeps each line where it was counted
+        assert broken.count("\n") == SMALL.count("\n")
+    with pytest.raises(risk.ChecklistError) as raised:
+        risk.load(write_checklist(tmp_path, broken))
+    assert str(raised.value).startswith(f"risk_checklist.yaml line {line}: "), str(raised.value)
+    assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize("text, line, problem", [
+    ("# Not a mapping.\n- injuries\n- weapons\n", 2, "the file must be a mapping"),
+    ("", 1, "the file must be a mapping"),
+    ('answers: ["yes", "no", "not_known"]\nhigh_risk_at: 1\nquestions: injuries, weapons\n', 3,
+     "questions must be a list"),
+    ('answers: ["yes", "no", "not_known"]\nhigh_risk_at: 1\nquestions:\n  - injuries\n', 4,
+     "question 1 must be a mapping of id, weight and text"),
+    ('answers: [yes, no, not_known]\nhigh_risk_at: 1\nquestions: []\n', 1, "put it in quotes"),
+])
+def test_a_checklist_of_the_wrong_shape_names_the_line(tmp_path, text, line, problem):
+    with pytest.raises(risk.ChecklistError) as raised:
+        risk.load(write_checklist(tmp_path, text))
+    assert str(raised.value).startswith(f"risk_checklist.yaml line {line}: "), str(raised.value)
+    assert problem in str(raised.value)
+
+
+def test_content_check_reports_the_line_of_a_broken_checklist(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    write_checklist(content, SMALL.replace("weight: 2", "weight: 0"))
+    passes, lines = check(content, production=False)
+    assert not passes
+    assert "error: risk_checklist.yaml line 9: question threats_to_kill needs a weight from 1 to 10" in lines
+    write_checklist(content, SMALL.replace("  - {id: threats_to_kill", "\t- {id: threats_to_kill"))
+    passes, lines = check(content, production=False)
+    assert not passes and any(line.startswith("error: risk_checklist.yaml line 9: the file is not valid YAML")
+                              for line in lines)
 
 
 def test_assessments_are_scored_kept_and_flag_the_referral(app, worker):
