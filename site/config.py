@@ -101,6 +101,8 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "CONTENT_DIR": Path(env.get("HAVEN_CONTENT_DIR", PROJECT_ROOT / "content")),
         # The largest legitimate request is the self-referral form (5,000 characters of free text).
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # The one larger request: a photo or PDF attached to a case (its route raises its own limit).
+        "EVIDENCE_MAX_BYTES": _count(env, "HAVEN_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)),
         "SESSION_COOKIE_NAME": "haven_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -132,6 +134,9 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "TRUSTED_PROXIES": _count(env, "HAVEN_TRUSTED_PROXIES", "0"),
         # A person needs longer than this to fill in the form; a script does not.
         "MIN_FILL_SECONDS": int(env.get("HAVEN_MIN_FILL_SECONDS", "3")),
+        # Target-hardening works not completed this many days after the request are flagged on
+        # the case; neither policy gives a number, so the organisation sets its own.
+        "WORKS_WITHIN_DAYS": _count(env, "HAVEN_WORKS_WITHIN_DAYS", "28"),
         "STAFF_IDLE_MINUTES": int(env.get("HAVEN_STAFF_IDLE_MINUTES", "30")),
         "STAFF_ABSOLUTE_HOURS": int(env.get("HAVEN_STAFF_ABSOLUTE_HOURS", "12")),
         "STAFF_SETUP_LINK_HOURS": int(env.get("HAVEN_STAFF_SETUP_LINK_HOURS", "24")),

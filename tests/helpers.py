@@ -189,7 +189,7 @@ def token(page) -> str:
     return page.select_one('input[name$="csrf_token"]')["value"]
 
 
-def post(client, reference, action, **fields):
+def post(client, reference, action, /, **fields):
     """Send one action's form from a referral's page, as the page would (its prefix, its token)."""
     page = html(client.get(f"/staff/referrals/{reference}"))
     prefix = {"contact-details": "reveal", "notes": "note"}.get(action, action)
@@ -215,3 +215,25 @@ def risk_answers(yes: int) -> dict:
 
     checklist = risk.load(CONTENT_DIR)
     return {question.id: ("yes" if number < yes else "not_known") for number, question in enumerate(checklist.questions)}
+
+
+def commitments_of(*names: str):
+    """The commitments of one shipped profile, or of several at once (to test features that only
+    different organisations' policies make, on one case)."""
+    from dataclasses import replace
+
+    from haven.services import commitments
+
+    loaded = [commitments.load(CONTENT_DIR / "profiles" / f"{name}.yaml") for name in names]
+    made = {commitment.key: commitment for profile in loaded for commitment in profile.made}
+    return replace(loaded[0], made=tuple(made.values()))
+
+
+def use_profile(app, *names: str) -> None:
+    """Run the app as if its organisation's policy were these profiles' (content/profiles/)."""
+    from dataclasses import replace
+
+    app.extensions["haven_profile"] = replace(app.extensions["haven_profile"], commitments=commitments_of(*names))
+
+
+WHG, WM = "whg-2022", "wm-housing-group-2010"

@@ -82,21 +82,28 @@ class Keyring:
         raise DecryptionError(f"no key with id {key_id}")
 
     def encrypt(self, plaintext: str, *, table: str, column: str, row: str) -> str:
-        key_id, key = self.keys[0]
-        nonce = secrets.token_bytes(12)
-        sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), _aad(table, column, row))
-        return f"{VERSION}.{key_id}.{_b64(nonce + sealed)}"
+        return self.encrypt_bytes(plaintext.encode("utf-8"), table=table, column=column, row=row)
 
     def decrypt(self, token: str, *, table: str, column: str, row: str) -> str:
+        return self.decrypt_bytes(token, table=table, column=column, row=row).decode("utf-8")
+
+    # Text is its UTF-8 bytes, so one stored format serves both, and rotation (services/keys.py)
+    # can re-encrypt any column as bytes without knowing what it holds (an evidence photo is not text).
+    def encrypt_bytes(self, plaintext: bytes, *, table: str, column: str, row: str) -> str:
+        key_id, key = self.keys[0]
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(key).encrypt(nonce, plaintext, _aad(table, column, row))
+        return f"{VERSION}.{key_id}.{_b64(nonce + sealed)}"
+
+    def decrypt_bytes(self, token: str, *, table: str, column: str, row: str) -> bytes:
         try:
             version, key_id, payload = token.split(".", 2)
             if version != VERSION:
                 raise DecryptionError(f"unknown format {version}")
             data = _unb64(payload)
-            plain = AESGCM(self._key(key_id)).decrypt(data[:12], data[12:], _aad(table, column, row))
+            return AESGCM(self._key(key_id)).decrypt(data[:12], data[12:], _aad(table, column, row))
         except (ValueError, InvalidTag) as error:
             raise DecryptionError("value cannot be decrypted here") from error
-        return plain.decode("utf-8")
 
     @staticmethod
     def key_id_of(token: str) -> str:

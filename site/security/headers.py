@@ -32,6 +32,12 @@ def send_no_referrer() -> None:
     g.referrer_policy = "no-referrer"
 
 
+def send_as_sandboxed_file() -> None:
+    """For this response only (a downloaded evidence file): CSP `sandbox`, so that even a browser
+    that shows the file instead of saving it runs nothing of it, in no origin of Haven's."""
+    g.content_security_policy = "sandbox"
+
+
 def init_app(app) -> None:
     production = app.config["PRODUCTION"]
 
@@ -46,6 +52,8 @@ def init_app(app) -> None:
         response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if "referrer_policy" in g:
             response.headers["Referrer-Policy"] = g.referrer_policy
+        if "content_security_policy" in g:
+            response.headers["Content-Security-Policy"] = g.content_security_policy
         return response
 
     # One Talisman per app: its settings live on the instance, so a shared one would let a second

@@ -432,3 +432,18 @@ def confirm_no_report(session: Session, referral: Referral, manager: StaffUser, 
     _event(session, None, referral, manager, "safeguarding_confirmed", subject_id=decisions[0].event.actor_id)
     _audit(session, manager, "safeguarding_confirmed", referral)
     session.commit()
+
+
+# --- handover -----------------------------------------------------------------------------------
+
+def write_handover(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, text: str) -> None:
+    """A note for the next caseworker, kept here so that nothing personal travels by email."""
+    text = _words(text, missing="Write the handover note", what="handover note")
+    _event(session, keyring, referral, actor, "handover", body=text)
+    _audit(session, actor, "handover_written", referral)
+    session.commit()
+
+
+def handover(entries: list[Entry]) -> Entry | None:
+    """The newest handover note: the one that holds."""
+    return next((entry for entry in entries if entry.event.kind == "handover"), None)

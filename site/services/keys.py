@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import CaseEvent, Referral, StaffUser
+from ..models import CaseEvent, Evidence, Referral, StaffUser
 from ..security.crypto import VERSION, Keyring
 from . import referrals
 
@@ -24,6 +24,7 @@ class Encrypted:
     columns: tuple[str, ...]
     row: Callable[[object], str]  # the row's name in the associated data
     label: str  # for the operator: "3 referrals re-encrypted"
+    batch: int | None = None  # fewer rows per transaction than rotate's own, for large values
 
     @property
     def table(self) -> str:
@@ -34,6 +35,9 @@ ENCRYPTED: tuple[Encrypted, ...] = (
     Encrypted(Referral, referrals.ENCRYPTED_COLUMNS, lambda referral: referral.public_id, "referrals"),
     Encrypted(StaffUser, ("totp_secret_enc",), lambda user: str(user.id), "staff accounts"),
     Encrypted(CaseEvent, ("body_enc",), lambda event: event.public_id, "case notes"),
+    # A file is up to EVIDENCE_MAX_BYTES: a few at a time keeps rotation's memory small.
+    Encrypted(Evidence, ("data_enc", "name_enc", "caption_enc"), lambda item: item.public_id, "evidence files",
+              batch=5),
 )
 
 
@@ -53,7 +57,7 @@ def rotate(session: Session, keyring: Keyring, batch: int = 200) -> dict[str, in
                       for c in entry.columns))
         while True:
             rows = session.scalars(select(model).where(model.id > last_id, stale).order_by(model.id)
-                                   .limit(batch).with_for_update()).all()
+                                   .limit(min(batch, entry.batch or batch)).with_for_update()).all()
             if not rows:
                 session.commit()
                 break
@@ -64,8 +68,9 @@ def rotate(session: Session, keyring: Keyring, batch: int = 200) -> dict[str, in
                     value = getattr(row, column)
                     if value is None or Keyring.key_id_of(value) == keyring.newest_id:
                         continue
-                    plain = keyring.decrypt(value, column=column, **where)
-                    setattr(row, column, keyring.encrypt(plain, column=column, **where))
+                    # As bytes: the same for text, and an evidence file is not text.
+                    plain = keyring.decrypt_bytes(value, column=column, **where)
+                    setattr(row, column, keyring.encrypt_bytes(plain, column=column, **where))
                 count += 1
             session.commit()
         changed[entry.label] = count

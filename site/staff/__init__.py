@@ -2,6 +2,8 @@
 from . import account_views  # noqa: F401  (registers the self-service routes on bp)
 from . import admin_views  # noqa: F401  (registers the admin routes on bp)
 from . import case_views  # noqa: F401  (registers a referral's page and its actions on bp)
+from . import casework_views  # noqa: F401  (registers the casework sections' actions on bp)
+from . import evidence_views  # noqa: F401  (registers evidence kept securely: attach, download, on bp)
 from . import inbox_views  # noqa: F401  (registers the inbox on bp)
 from .views import bp
 

@@ -10,13 +10,17 @@ import json
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from .. import access, choices, db
 from ..i18n import LOCALES
 from ..models import StaffUser
-from ..services import cases, inbox, referrals, risk, targets
+from ..services import cases, due, inbox, moving, partners, referrals, risk, safer_home, targets
+from . import casework_forms as casework
 from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoReportForm, NoteForm, ReopenForm, RevealForm,
                     SafeguardingConfirmForm, SafeguardingRaiseForm, SafeguardingReportForm, StatusForm, risk_form)
+from ..services import evidence
+from .evidence_forms import EvidenceForm
 from .views import bp
 
 # The language each referral was written in, named for English-speaking staff.
@@ -25,7 +29,15 @@ FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "cont
          "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm, "marac": MaracForm,
          "risk": lambda **kwargs: risk_form(_checklist(), **kwargs),
          "safeguarding-raise": SafeguardingRaiseForm, "safeguarding-report": SafeguardingReportForm,
-         "safeguarding-no-report": NoReportForm, "safeguarding-confirm": SafeguardingConfirmForm}
+         "safeguarding-no-report": NoReportForm, "safeguarding-confirm": SafeguardingConfirmForm,
+         "advice": casework.AdviceForm, "works": casework.WorksForm, "works-stage": casework.WorksStageForm,
+         "move-assessment": casework.MoveAssessmentForm, "move-decision": casework.MoveDecisionForm,
+         "banding": casework.BandingForm, "move-agreement": casework.MoveAgreementForm, "offer": casework.OfferForm,
+         "transfer": casework.TransferForm, "consent": casework.ConsentForm,
+         "partner-referral": casework.PartnerReferralForm, "share-confirm": casework.ShareConfirmForm,
+         "wishes": casework.WishesForm, "perpetrator-action": casework.PerpetratorActionForm,
+         "handover": casework.HandoverForm}
+FORMS["evidence"] = EvidenceForm  # its actions are in evidence_views.py
 
 
 def _checklist():
@@ -74,6 +86,26 @@ def _forms(referral, given: dict) -> dict:
     return forms
 
 
+def _casework(referral, entries: list, forms: dict, checklist) -> dict:
+    """What the casework sections show, each derived from the timeline (nothing decrypted again)."""
+    profile = current_app.extensions["haven_profile"]
+    on = targets.now().astimezone(targets.UK).date()
+    weeks, within = moving.transfer_weeks(profile.commitments), current_app.config["WORKS_WITHIN_DAYS"]
+    works = safer_home.works(entries, within)
+    forms["works-stage"].item.choices = [SelectChoice("", "Choose the works")] + [
+        SelectChoice(item.request.public_id, f"{safer_home.MEASURES[item.measure]}, requested {item.requested_on.isoformat()}")
+        for item in works if not item.completed_on]
+    return {
+        "on": on, "works": works, "works_within": within,
+        "advice_given": [entry for entry in entries if entry.event.kind == "advice"],
+        "rehousing": moving.rehousing(entries), "transfer": moving.transfer(entries, weeks) if weeks else None,
+        "transfer_weeks": weeks, "ledger": partners.ledger(entries), "shares": partners.shares(entries),
+        "wishes": partners.wishes(entries), "handover": cases.handover(entries),
+        "due": due.items(referral, entries, checklist=checklist, on=on, works_within_days=within, transfer_weeks=weeks),
+        "safer_home": safer_home, "moving": moving, "partners": partners,
+    }
+
+
 def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
     """The page, after auditing that it was opened (it shows what the person wrote)."""
     session = db.session()
@@ -84,10 +116,12 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
     entries = cases.timeline(session, _keyring(), referral)
     risks = cases.assessments(entries)
     checklist = _checklist()
+    forms = _forms(referral, given)
     context = {
+        **_casework(referral, entries, forms, checklist),
         "assessments": risks, "checklist": checklist, "safeguarding": cases.safeguarding(referral, entries),
         "criteria": cases.marac_criteria(referral, risks[0] if risks else None, checklist),
-        "referral": referral, "submission": submission, "forms": _forms(referral, given), "revealed": revealed,
+        "referral": referral, "submission": submission, "forms": forms, "revealed": revealed,
         "timeline": entries, "earlier": cases.earlier(session, referral, viewer),
         "assignee": session.get(StaffUser, referral.assignee_id) if referral.assignee_id else None,
         "openings": cases.openings(session, referral) if access.can("assign_referrals") else None,
@@ -95,6 +129,7 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
         "overdue": targets.is_overdue(referral.target_due_at, referral.first_contact_at, now) and referral.status != "closed",
         "left": targets.describe_left(referral.target_due_at, referral.first_contact_at, now),
         "now": now, "can": access.can, "me": viewer,
+        "evidence": evidence.listing(session, referral, _keyring()) if access.commits("visual_evidence") else [],
         "labels": inbox, "cases": cases, "choices": choices, "locale": referral.locale,
         "direction": LOCALES[referral.locale].direction if referral.locale in LOCALES else "ltr",
         "language": LANGUAGES.get(referral.locale, referral.locale),

@@ -58,10 +58,14 @@ def test_a_manager_cannot_confirm_their_own_decision(app, manager):
 def test_every_word_casework_records_is_encrypted_and_in_no_log(app, worker, manager, caplog, database_url):
     """The canary goes into every free-text answer casework keeps; it is read back on the page and
     found nowhere in the database's bytes (file and WAL, or pg_dump) or the logs."""
+    import io
     import logging
 
-    from tests.helpers import raw_database, risk_answers as answers
+    from PIL import Image
 
+    from tests.helpers import WHG, WM, raw_database, risk_answers as answers, use_profile
+
+    use_profile(app, WHG, WM)  # every casework feature either policy makes, on one case
     caplog.set_level(logging.INFO)
     canary = "canary-casework-91d2 Ottoline Vanstraaten"
     reference = send_referral(app, at=T0 - timedelta(hours=2), details={"children_at_risk": "yes"})
@@ -73,8 +77,26 @@ def test_every_word_casework_records_is_encrypted_and_in_no_log(app, worker, man
     post(worker, reference, "contact", channel="email", outcome="no_answer", confirmed="y", reason=canary)
     post(worker, reference, "close", outcome="other", agreed="could_not_ask", note=canary)
     post(worker, reference, "reopen", reason=canary)
+    on = "2026-11-23"
+    post(worker, reference, "advice", topic="online_safety", on=on, by=canary)
+    post(worker, reference, "works", measure="locks", on=on, by=canary)
+    post(worker, reference, "move-assessment", how=canary)
+    post(worker, reference, "move-decision", decision="agreed", reason=canary)
+    post(worker, reference, "move-agreement", person=canary, organisation=canary)
+    post(worker, reference, "consent", purpose="share_with_partners", answer="given", on=on, note=canary)
+    post(worker, reference, "partner-referral", partner="police", on=on, shared=canary, basis="safeguarding",
+         reason=canary)
+    post(worker, reference, "wishes", wish="wants_action", note=canary)
+    post(worker, reference, "perpetrator-action", action="injunction", on=on, note=canary)
+    post(worker, reference, "handover", text=canary)
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(photo, "JPEG")
+    worker.post(f"/staff/referrals/{reference}/evidence", content_type="multipart/form-data", data={
+        "evidence-csrf_token": html(worker.get(f"/staff/referrals/{reference}")).select_one(
+            'input[name="evidence-csrf_token"]')["value"],
+        "evidence-caption": canary, "evidence-file": (io.BytesIO(photo.getvalue()), f"{canary}.jpg", "image/jpeg")})
     page = worker.get(f"/staff/referrals/{reference}").get_data(as_text=True)
-    assert page.count(canary) >= 9  # kept, and readable on the case
+    assert page.count(canary) >= 23  # kept, and readable on the case (the photo's caption and name too)
     raw = raw_database(database_url)
     assert canary.encode() not in raw and canary[:30].encode() not in raw
     assert canary not in "\n".join(record.getMessage() for record in caplog.records)

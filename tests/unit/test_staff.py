@@ -373,7 +373,7 @@ PUBLIC_STAFF = {"staff.sign_in", "staff.second_factor", "staff.setup"}
 def staff_requests(app, user_id):
     """(endpoint, method, url) for every staff route that needs a signed-in person."""
     args = {"user_id": user_id, "session_id": 999999, "change": "disable", "listing_id": 999999, "number": 1,
-            "reference": "HV-ZZZZZ"}
+            "reference": "HV-ZZZZZ", "public_id": "00000000-0000-4000-8000-000000000000"}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(("staff.", "editor.")) or rule.endpoint in PUBLIC_STAFF:
             continue
@@ -423,6 +423,23 @@ ROUTE_ROLES = {
     ("staff.safeguarding_report", "POST"): REFERRALS,
     ("staff.safeguarding_no_report", "POST"): REFERRALS,
     ("staff.safeguarding_confirm", "POST"): MANAGER,
+    ("staff.advice", "POST"): REFERRALS,
+    ("staff.works", "POST"): REFERRALS,
+    ("staff.works_stage", "POST"): REFERRALS,
+    ("staff.move_assessment", "POST"): REFERRALS,
+    ("staff.move_decision", "POST"): REFERRALS,
+    ("staff.banding", "POST"): REFERRALS,
+    ("staff.move_agreement", "POST"): REFERRALS,
+    ("staff.offer", "POST"): REFERRALS,
+    ("staff.transfer", "POST"): REFERRALS,
+    ("staff.consent", "POST"): REFERRALS,
+    ("staff.partner_referral", "POST"): REFERRALS,
+    ("staff.share_confirm", "POST"): MANAGER,
+    ("staff.wishes", "POST"): REFERRALS,
+    ("staff.perpetrator_action", "POST"): REFERRALS,
+    ("staff.handover", "POST"): REFERRALS,
+    ("staff.evidence_attach", "POST"): REFERRALS,
+    ("staff.evidence_download", "POST"): REFERRALS,
     ("staff.my_account", "GET"): EVERYONE,
     ("staff.end_my_session", "POST"): EVERYONE,
     ("staff.change_password", "GET"): EVERYONE,
@@ -458,7 +475,11 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
     referral_routes = {"staff.inbox", "staff.referral", "staff.reveal", "staff.assign", "staff.status", "staff.contact",
                        "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.assess", "staff.marac",
                        "staff.safeguarding_raise", "staff.safeguarding_report", "staff.safeguarding_no_report",
-                       "staff.safeguarding_confirm"}
+                       "staff.safeguarding_confirm", "staff.advice", "staff.works", "staff.works_stage",
+                       "staff.move_assessment", "staff.move_decision", "staff.banding", "staff.move_agreement",
+                       "staff.offer", "staff.transfer", "staff.consent", "staff.partner_referral", "staff.share_confirm",
+                       "staff.wishes", "staff.perpetrator_action", "staff.handover", "staff.evidence_attach",
+                       "staff.evidence_download"}
     assert not any(ROUTE_ROLES[key] & {"admin", "editor"} for key in ROUTE_ROLES if key[0] in referral_routes)
 
 
