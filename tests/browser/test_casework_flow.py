@@ -10,24 +10,14 @@ import io
 import re
 from datetime import timedelta
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from haven.services import targets
+from tests.browser.keyboard import press, sign_in, type_into
 from tests.helpers import WHG, WM, assert_accessible, make_account, send_referral, use_profile
 
 pytestmark = pytest.mark.browser
-
-
-def press(page, locator, key="Enter"):
-    locator.focus()
-    page.keyboard.press(key)
-
-
-def type_into(page, locator, text):
-    locator.focus()
-    page.keyboard.type(text)
 
 
 def open_form(page, summary: str):
@@ -41,14 +31,10 @@ def fill_date(form, label: str, day):
     form.get_by_label(label, exact=True).fill(day.isoformat())
 
 
-def sign_in(page, live_server, live_app, email):
+def signed_in(page, live_server, live_app, email):
     _, secret, _ = make_account(live_app, email=email, roles=("caseworker",))
     page.goto(f"{live_server}/staff/sign-in")
-    type_into(page, page.get_by_label("Email address"), email)
-    type_into(page, page.get_by_label("Password"), "correct horse battery staple")
-    press(page, page.get_by_role("button", name="Continue"))
-    type_into(page, page.get_by_label("Code from your authenticator app, or a recovery code"), pyotp.TOTP(secret).now())
-    press(page, page.get_by_role("button", name="Sign in"))
+    sign_in(page, email, secret)
     expect(page.locator("h1")).to_have_text("Staff home")
 
 
@@ -62,7 +48,7 @@ def test_casework_from_high_risk_to_a_safer_home_a_move_and_a_partner(page, live
     now = targets.now()
     today = now.astimezone(targets.UK).date()
     reference = send_referral(live_app, at=now - timedelta(hours=1), details={"children_at_risk": "yes"})
-    sign_in(page, live_server, live_app, "casework.e2e@example.org")
+    signed_in(page, live_server, live_app, "casework.e2e@example.org")
     page.goto(f"{live_server}/staff/referrals/{reference}")
     expect(page.locator(".due")).to_contain_text("Safeguarding decision needed")
     assert_accessible(page)

@@ -8,29 +8,17 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from haven import db
 from haven.models import AuditEvent, Referral
+from tests.browser.keyboard import press, sign_in, type_into
 from tests.helpers import assert_accessible, make_account
 
 pytestmark = pytest.mark.browser
 PHONE = "07700 900 982"
-
-
-def press(page, selector_or_locator, key="Enter"):
-    """Focus a control and work it with a key, as someone without a mouse does."""
-    locator = page.locator(selector_or_locator) if isinstance(selector_or_locator, str) else selector_or_locator
-    locator.focus()
-    page.keyboard.press(key)
-
-
-def type_into(page, locator, text):
-    locator.focus()
-    page.keyboard.type(text)
 
 
 def audit_for(app, reference):
@@ -64,11 +52,7 @@ def test_a_referral_from_the_form_to_its_closing(app, page, live_server, live_ap
     email, secret, _ = make_account(live_app, email="e2e.worker@example.org", roles=("caseworker",))
     page.goto(f"{live_server}/staff/inbox")
     expect(page.locator("h1")).to_have_text("Sign in")
-    type_into(page, page.get_by_label("Email address"), email)
-    type_into(page, page.get_by_label("Password"), "correct horse battery staple")
-    press(page, page.get_by_role("button", name="Continue"))
-    type_into(page, page.get_by_label("Code from your authenticator app, or a recovery code"), pyotp.TOTP(secret).now())
-    press(page, page.get_by_role("button", name="Sign in"))
+    sign_in(page, email, secret)
     expect(page.locator("h1")).to_have_text("Staff home")
     press(page, page.get_by_role("link", name=re.compile("Needs first contact")))
     expect(page.locator("h1")).to_have_text("Referral inbox")
