@@ -104,6 +104,8 @@ bench: setup system-deps
 	$(BIN)/python bench/page_weights.py
 	$(BIN)/python bench/inbox.py
 	pg_virtualenv -t -c "-p 25433" bash -c 'BENCH_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python bench/inbox.py'
+	$(BIN)/python bench/reports.py
+	pg_virtualenv -t -c "-p 25433" bash -c 'BENCH_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python bench/reports.py'
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info site/*.egg-info $(MO_FILES) .pytest_cache test-artifacts

@@ -13,6 +13,7 @@ from .services import staff
 PERMISSIONS = {
     "read_referrals": {"caseworker", "manager"},
     "assign_referrals": {"manager"},
+    "read_reports": {"manager"},
     "edit_listings": {"editor"},
     "manage_accounts": {"admin"},
 }
@@ -60,6 +61,7 @@ def _guard(permission: str | None):
 signed_in = _guard(None)
 read_referrals = _guard("read_referrals")
 assign_referrals = _guard("assign_referrals")
+read_reports = _guard("read_reports")
 edit_listings = _guard("edit_listings")
 manage_accounts = _guard("manage_accounts")
 

@@ -184,6 +184,19 @@ def keys_check():
                f"{', '.join(keys.in_use(database.session(), keyring)) or 'none'}")
 
 
+@audit_cli.command("expired")
+def audit_expired():
+    """Count the audit events older than HAVEN_AUDIT_RETENTION_MONTHS. Nothing is deleted: the
+    log is append-only in the database and each event's hash chains to the one before."""
+    from .services import retention, targets
+
+    months = current_app.config["AUDIT_RETENTION_MONTHS"]
+    count, before = retention.audit_expired(database.session(), targets.now(), months)
+    database.session().rollback()
+    click.echo(f"audit: {count} events before {before.date().isoformat()} are past {months} months "
+               f"(the log is append-only: none deleted)")
+
+
 @audit_cli.command("verify")
 def audit_verify():
     """Check the audit log's hash chain; report the first event that breaks it."""
@@ -194,6 +207,24 @@ def audit_verify():
                    f"was changed, removed or inserted out of turn ({verdict.events} events intact before it)", err=True)
         raise SystemExit(1)
     click.echo(f"audit: {verdict.events} events, chain intact; newest hash {verdict.head}")
+
+
+@referrals_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say how many would go and the cut-off; change nothing.")
+def referrals_purge(dry_run):
+    """Remove the personal content of referrals closed more than HAVEN_RETENTION_MONTHS ago
+    (unless on legal hold), keeping the plain figures reports count; audited."""
+    from .services import retention, targets
+
+    months = current_app.config["RETENTION_MONTHS"]
+    run = retention.purge(database.session(), targets.now(), months, dry_run,
+                          keyring=current_app.extensions["haven_keyring"])
+    if dry_run:
+        click.echo(f"referrals: dry run: {run.count} closed before {run.cut_off_date} ({months} months) "
+                   f"would lose their personal content; nothing changed")
+    else:
+        click.echo(f"referrals: {run.count} closed before {run.cut_off_date} ({months} months) "
+                   f"lost their personal content")
 
 
 @referrals_cli.command("send-notices")

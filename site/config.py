@@ -38,6 +38,14 @@ def _count(env, name: str, default: str) -> int:
     return int(value)
 
 
+def _months(env, name: str, default: str) -> int:
+    # 0 would make everything closed due at once: a mistake, not a policy.
+    months = _count(env, name, default)
+    if months < 1:
+        raise ConfigError(f"{name} must be a whole number of months, 1 or more, not {months}")
+    return months
+
+
 def _flag(env, name: str) -> bool:
     value = env.get(name, "").strip().lower()
     if value not in ("", "0", "1", "true", "false", "yes", "no"):
@@ -137,6 +145,11 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         # Target-hardening works not completed this many days after the request are flagged on
         # the case; neither policy gives a number, so the organisation sets its own.
         "WORKS_WITHIN_DAYS": _count(env, "HAVEN_WORKS_WITHIN_DAYS", "28"),
+        # Retention (whg 3.1; UK GDPR storage limitation): a closed referral's personal content is
+        # removed this many months after closure (`referrals purge`), and the audit log's rows are
+        # counted as past their time after this many (`audit expired`; the log is never deleted from).
+        "RETENTION_MONTHS": _months(env, "HAVEN_RETENTION_MONTHS", "24"),
+        "AUDIT_RETENTION_MONTHS": _months(env, "HAVEN_AUDIT_RETENTION_MONTHS", "72"),
         "STAFF_IDLE_MINUTES": int(env.get("HAVEN_STAFF_IDLE_MINUTES", "30")),
         "STAFF_ABSOLUTE_HOURS": int(env.get("HAVEN_STAFF_ABSOLUTE_HOURS", "12")),
         "STAFF_SETUP_LINK_HOURS": int(env.get("HAVEN_STAFF_SETUP_LINK_HOURS", "24")),

@@ -3,8 +3,10 @@ from .audit import AuditEvent
 from .base import Base
 from .case import CaseEvent
 from .evidence import Evidence
+from .feedback import Feedback, FeedbackLink
 from .listing import Listing, ListingRevision
-from .referral import Referral, ReferralBar
+from .review import CaseReview, ReviewPoint, ReviewRound
+from .referral import Referral, ReferralAnswer, ReferralBar
 from .staff import RecoveryCode, SignInAttempt, StaffSession, StaffUser
 
-__all__ = ["AuditEvent", "Base", "CaseEvent", "Evidence", "Listing", "ListingRevision", "RecoveryCode", "Referral", "ReferralBar", "SignInAttempt", "StaffSession", "StaffUser"]
+__all__ = ["AuditEvent", "Base", "CaseEvent", "CaseReview", "ReviewPoint", "ReviewRound", "Evidence", "Feedback", "FeedbackLink", "Listing", "ListingRevision", "RecoveryCode", "Referral", "ReferralAnswer", "ReferralBar", "SignInAttempt", "StaffSession", "StaffUser"]

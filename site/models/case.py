@@ -18,6 +18,7 @@ class CaseEvent(Base):
     and only key rotation rewrites `body_enc`. Plain columns hold what lists and reports count
     (kind, time, channel, outcome, status); anything a person said or a caseworker wrote is in
     `body_enc`, encrypted with this row's public_id bound in.
+    The one other exception: retention clears `body_enc` of a purged referral (services/retention.py).
     """
 
     __tablename__ = "case_event"

@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
@@ -23,7 +23,11 @@ class Referral(Base):
     # Everything the inbox's counts and order read, so they scan this index and never the rows
     # with their encrypted words (bench/inbox.py: 100,000 referrals).
     __table_args__ = (Index("ix_referral_triage", "status", "route", "first_contact_at", "target_due_at",
-                            "priority", "assignee_id", "created_at"),)
+                            "priority", "assignee_id", "created_at"),
+                      # Every figure of a report (services/reports.py) reads these and no others.
+                      Index("ix_referral_report", "created_at", "route", "priority", "flag_repeat", "flag_high_risk",
+                            "status", "first_contact_at", "target_due_at"),
+                      Index("ix_referral_closure", "closed_at", "status", "outcome"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -76,6 +80,8 @@ class Referral(Base):
     # referral without decrypting anything; useless without the match key.
     phone_match: Mapped[str | None] = mapped_column(String(64), index=True)
     email_match: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The boxes she ticked (kinds of abuse, help wanted), for reports: set with the flags.
+    answers: Mapped[list["ReferralAnswer"]] = relationship(cascade="all, delete-orphan", lazy="select")
 
 
 class ReferralBar(Base):
@@ -90,3 +96,19 @@ class ReferralBar(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     barred_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReferralAnswer(Base):
+    """One ticked box of a multiple-choice question (a kind of abuse, a kind of help wanted), in
+    the clear as a code from site/choices.py: what reports count, never what anyone wrote."""
+
+    __tablename__ = "referral_answer"
+    __table_args__ = (UniqueConstraint("referral_id", "question", "answer"),
+                      Index("ix_referral_answer_report", "question", "created_at", "answer"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    # The referral's own time, kept here so that a report counts the boxes without reading referrals.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    question: Mapped[str] = mapped_column(String(24))
+    answer: Mapped[str] = mapped_column(String(32))

@@ -110,10 +110,12 @@ def _audit(session: Session, actor: StaffUser, action: str, referral: Referral, 
                  record_id=referral.reference, detail=detail)
 
 
-def _event(session: Session, keyring: Keyring | None, referral: Referral, actor: StaffUser, kind: str, *,
+def _event(session: Session, keyring: Keyring | None, referral: Referral, actor: StaffUser | None, kind: str, *,
            body: str | None = None, at: datetime | None = None, **plain) -> CaseEvent:
+    # actor None: written by Haven itself, not a member of staff (the retention purge).
     now = _now()
-    event = CaseEvent(public_id=str(uuid.uuid4()), referral_id=referral.id, actor_id=actor.id, kind=kind,
+    event = CaseEvent(public_id=str(uuid.uuid4()), referral_id=referral.id,
+                      actor_id=actor.id if actor is not None else None, kind=kind,
                       at=at or now, recorded_at=now, against_wishes=plain.pop("against_wishes", False), **plain)
     if body:
         event.body_enc = keyring.encrypt(body, table=TABLE, column="body_enc", row=event.public_id)

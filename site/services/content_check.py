@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from . import listings, risk
+from . import listings, reviews, risk
 from .areas import AreaError, load_areas
 from .content import INLINE_PLACEHOLDER, ContentError, load_profile, placeholders, problems, unconfirmed
 from .listing_store import SeedError, read_seed, seed_paths
@@ -136,6 +136,10 @@ def check(content_dir: Path, production: bool, *, loaded: dict[str, dict] | None
     try:
         risk.load(content_dir)
     except (OSError, yaml.YAMLError, risk.ChecklistError) as error:
+        errors.append(str(error))
+    try:
+        reviews.load(content_dir)
+    except (OSError, yaml.YAMLError, reviews.ReviewChecklistError) as error:
         errors.append(str(error))
     waiting = [f"site.yaml {path} awaits the organisation" for path in placeholders(profile.raw)]
     waiting += [f"site.yaml {item}" for item in unconfirmed(profile)]

@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import CaseEvent, Evidence, Referral, StaffUser
+from ..models import CaseEvent, CaseReview, Evidence, Feedback, Referral, StaffUser
 from ..security.crypto import VERSION, Keyring
 from . import referrals
 
@@ -38,6 +38,8 @@ ENCRYPTED: tuple[Encrypted, ...] = (
     # A file is up to EVIDENCE_MAX_BYTES: a few at a time keeps rotation's memory small.
     Encrypted(Evidence, ("data_enc", "name_enc", "caption_enc"), lambda item: item.public_id, "evidence files",
               batch=5),
+    Encrypted(Feedback, ("comment_enc",), lambda item: item.public_id, "feedback comments"),
+    Encrypted(CaseReview, ("findings_enc", "actions_enc"), lambda review: review.public_id, "casework reviews"),
 )
 
 

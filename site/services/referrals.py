@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Referral
+from ..models import Referral, ReferralAnswer
 from ..security.crypto import Keyring
 from . import matching, targets as response
 from .targets import Targets
@@ -84,11 +84,26 @@ def flags(locale: str, contact: dict, details: dict) -> dict[str, bool]:
     }
 
 
+# The multiple-choice questions whose ticked boxes reports count (codes only, site/choices.py).
+COUNTED = ("abuse_kinds", "help_wanted")
+
+
+def counted_answers(details: dict) -> list[tuple[str, str]]:
+    return sorted({(question, str(answer)) for question in COUNTED for answer in details.get(question) or []})
+
+
 def _triage(referral: Referral, contact: dict, details: dict, targets: Targets) -> None:
-    """Set the plain columns the inbox reads from the answers as they stand now."""
+    """Set the plain columns the inbox and reports read from the answers as they stand now."""
     referral.priority = priority(details)
     for column, value in flags(referral.locale, contact, details).items():
         setattr(referral, column, value)
+    # Change only what changed: a row deleted and inserted again would meet itself in the unique key.
+    ticked = set(counted_answers(details))
+    for row in list(referral.answers):
+        if (row.question, row.answer) not in ticked:
+            referral.answers.remove(row)
+    for question, answer in ticked - {(row.question, row.answer) for row in referral.answers}:
+        referral.answers.append(ReferralAnswer(question=question, answer=answer, created_at=referral.created_at))
     if referral.route == "anonymous":
         referral.target_due_at = None
     else:

@@ -15,12 +15,15 @@ from wtforms import SelectChoice
 from .. import access, choices, db
 from ..i18n import LOCALES
 from ..models import StaffUser
-from ..services import cases, due, inbox, moving, partners, referrals, risk, safer_home, targets
+from ..services import cases, complaints, due, inbox, moving, partners, referrals, risk, safer_home, targets
 from . import casework_forms as casework
 from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoReportForm, NoteForm, ReopenForm, RevealForm,
                     SafeguardingConfirmForm, SafeguardingRaiseForm, SafeguardingReportForm, StatusForm, risk_form)
 from ..services import evidence
 from .evidence_forms import EvidenceForm
+from .feedback_forms import FeedbackLinkForm
+from ..services import retention
+from .retention_forms import LegalHoldForm, LegalHoldLiftForm
 from .views import bp
 
 # The language each referral was written in, named for English-speaking staff.
@@ -36,8 +39,12 @@ FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "cont
          "transfer": casework.TransferForm, "consent": casework.ConsentForm,
          "partner-referral": casework.PartnerReferralForm, "share-confirm": casework.ShareConfirmForm,
          "wishes": casework.WishesForm, "perpetrator-action": casework.PerpetratorActionForm,
-         "handover": casework.HandoverForm}
+         "handover": casework.HandoverForm, "complaint": casework.ComplaintForm,
+         "complaint-resolved": casework.ComplaintResolvedForm}
 FORMS["evidence"] = EvidenceForm  # its actions are in evidence_views.py
+FORMS["feedback-link"] = FeedbackLinkForm  # its action is in feedback_views.py
+FORMS["legal-hold"] = LegalHoldForm  # its actions, and the lift's, are in retention_views.py
+FORMS["legal-hold-lift"] = LegalHoldLiftForm
 
 
 def _checklist():
@@ -46,8 +53,9 @@ def _checklist():
 
 @bp.app_template_filter("fromjson")
 def _fromjson(text: str):
-    # Timeline entries whose words are a small JSON record (a MARAC referral's area and actions).
-    return json.loads(text)
+    # Timeline entries whose words are a small JSON record (a MARAC referral's area and actions);
+    # none once retention has removed them.
+    return json.loads(text) if text else {}
 
 
 def _staff() -> list[tuple[str, str]]:
@@ -95,7 +103,12 @@ def _casework(referral, entries: list, forms: dict, checklist) -> dict:
     forms["works-stage"].item.choices = [SelectChoice("", "Choose the works")] + [
         SelectChoice(item.request.public_id, f"{safer_home.MEASURES[item.measure]}, requested {item.requested_on.isoformat()}")
         for item in works if not item.completed_on]
+    found = complaints.complaints(entries)
+    forms["complaint-resolved"].complaint.choices = [SelectChoice("", "Choose the complaint")] + [
+        SelectChoice(item.entry.event.public_id, f"Received {item.entry.event.on_date.isoformat()}: "
+                     f"{complaints.THEMES[item.entry.event.outcome]}") for item in found if item.resolved is None]
     return {
+        "complaints": found, "complaint_labels": complaints,
         "on": on, "works": works, "works_within": within,
         "advice_given": [entry for entry in entries if entry.event.kind == "advice"],
         "rehousing": moving.rehousing(entries), "transfer": moving.transfer(entries, weeks) if weeks else None,
@@ -111,9 +124,11 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
     session = db.session()
     viewer = access.current_user()
     cases.opened(session, referral, viewer)
-    submission = referrals.read(_keyring(), referral)
     now = targets.now()
     entries = cases.timeline(session, _keyring(), referral)
+    # Past its retention period the referral keeps only its plain facts: nothing of hers to read.
+    purged = retention.purged_on(entries)
+    submission = retention.nothing_kept(referral) if purged else referrals.read(_keyring(), referral)
     risks = cases.assessments(entries)
     checklist = _checklist()
     forms = _forms(referral, given)
@@ -122,6 +137,7 @@ def _page(referral, *, code: int = 200, revealed: str | None = None, **given):
         "assessments": risks, "checklist": checklist, "safeguarding": cases.safeguarding(referral, entries),
         "criteria": cases.marac_criteria(referral, risks[0] if risks else None, checklist),
         "referral": referral, "submission": submission, "forms": forms, "revealed": revealed,
+        "purged": purged, "retention": retention,
         "timeline": entries, "earlier": cases.earlier(session, referral, viewer),
         "assignee": session.get(StaffUser, referral.assignee_id) if referral.assignee_id else None,
         "openings": cases.openings(session, referral) if access.can("assign_referrals") else None,
@@ -147,6 +163,8 @@ def referral(reference):
 @access.read_referrals
 def reveal(reference):
     referral = _referral(reference)
+    if retention.is_purged(db.session(), referral):
+        return _done(reference, "Personal content removed under the retention policy: no contact details are kept")
     form = RevealForm(prefix="reveal")
     if not form.validate_on_submit():
         return _page(referral, code=400, reveal=form)

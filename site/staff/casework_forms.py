@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..services import cases, moving, partners, safer_home
+from ..services import cases, complaints, moving, partners, safer_home
 from .forms import _pairs
 
 NOTE = cases.NOTE_LIMIT
@@ -120,3 +120,18 @@ class HandoverForm(FlaskForm):
     text = _words("Handover note for the next caseworker", "Write the handover note", rows=4,
                   description="Kept here, so that nothing personal travels by email. The newest note shows "
                               "at the top of the page for whoever the referral is assigned to.")
+
+
+class ComplaintForm(FlaskForm):
+    received_on = _date("Date received")
+    channel = RadioField("How it came", choices=_pairs(complaints.CHANNELS), validators=[InputRequired(message="Choose how it came")])
+    theme = RadioField("What it is about", choices=_pairs(complaints.THEMES),
+                       validators=[InputRequired(message="Choose what it is about")])
+    note = _words("Note (optional)")
+
+
+class ComplaintResolvedForm(FlaskForm):
+    complaint = SelectField("Which complaint", choices=[], validate_choice=False,
+                            validators=[InputRequired(message="Choose the complaint")])
+    outcome = RadioField("Outcome", choices=_pairs(complaints.OUTCOMES), validators=[InputRequired(message="Choose the outcome")])
+    resolved_on = _date("Date resolved")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import access, db
-from ..services import cases, moving, partners, safer_home
+from ..services import cases, complaints, moving, partners, safer_home
 from .case_views import _act, _keyring
 from .views import bp
 
@@ -153,3 +153,19 @@ def perpetrator_action(reference):
 def handover(reference):
     return _act(reference, "handover", lambda referral, form: cases.write_handover(
         db.session(), _keyring(), referral, access.current_user(), form.text.data), "Handover note saved")
+
+
+@bp.post("/referrals/<reference>/complaint")
+@access.assign_referrals
+def complaint(reference):
+    return _act(reference, "complaint", lambda referral, form: complaints.record(
+        db.session(), _keyring(), referral, access.current_user(), received_on=form.received_on.data,
+        channel=form.channel.data, theme=form.theme.data, note=form.note.data), "Complaint recorded")
+
+
+@bp.post("/referrals/<reference>/complaint-resolved")
+@access.assign_referrals
+def complaint_resolved(reference):
+    return _act(reference, "complaint-resolved", lambda referral, form: complaints.resolve(
+        db.session(), referral, access.current_user(), _timeline(referral), complaint_id=form.complaint.data,
+        outcome=form.outcome.data, resolved_on=form.resolved_on.data), "Complaint resolved")

@@ -138,7 +138,8 @@ def test_migration_0007_fills_the_triage_columns_of_existing_referrals(app, tmp_
     with engine.begin() as connection:
         _referral_at_0006(connection, keyring, "a" * 36, "self", monday,
                           {"methods": ["call"], "phone": "+447700900982"},
-                          {"danger_now": "yes", "lives_with": "yes"}, priority="urgent")
+                          {"danger_now": "yes", "lives_with": "yes", "abuse_kinds": ["physical", "coercive"],
+                           "help_wanted": ["safer_home"]}, priority="urgent")
         _referral_at_0006(connection, keyring, "b" * 36, "self", monday.replace(day=24),
                           {"methods": ["call"], "phone": "+447700900982"}, {})
         _referral_at_0006(connection, keyring, "c" * 36, "concern", monday, {"methods": []}, {"anonymous": True})
@@ -149,7 +150,11 @@ def test_migration_0007_fills_the_triage_columns_of_existing_referrals(app, tmp_
         rows = {row.public_id[0]: row for row in connection.execute(text(
             "SELECT public_id, id, reference, route, status, target_due_at, flag_danger_now, flag_lives_with, "
             "flag_repeat, repeat_of_id FROM referral"))}
+        ticked = connection.execute(text(
+            "SELECT question, answer FROM referral_answer ORDER BY question, answer")).all()  # 0013
     engine.dispose()
+    assert [tuple(row) for row in ticked] == [("abuse_kinds", "coercive"), ("abuse_kinds", "physical"),
+                                               ("help_wanted", "safer_home")]
     first, second, anonymous = rows["a"], rows["b"], rows["c"]
     assert (first.route, first.status, first.flag_danger_now, first.flag_lives_with) == ("self", "new", 1, 1)
     assert str(first.target_due_at).startswith("2026-11-23 14:00")  # urgent: 4 hours

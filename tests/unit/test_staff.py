@@ -373,7 +373,7 @@ PUBLIC_STAFF = {"staff.sign_in", "staff.second_factor", "staff.setup"}
 def staff_requests(app, user_id):
     """(endpoint, method, url) for every staff route that needs a signed-in person."""
     args = {"user_id": user_id, "session_id": 999999, "change": "disable", "listing_id": 999999, "number": 1,
-            "reference": "HV-ZZZZZ", "public_id": "00000000-0000-4000-8000-000000000000"}
+            "reference": "HV-ZZZZZ", "round_id": 999999, "public_id": "00000000-0000-4000-8000-000000000000"}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith(("staff.", "editor.")) or rule.endpoint in PUBLIC_STAFF:
             continue
@@ -438,8 +438,21 @@ ROUTE_ROLES = {
     ("staff.wishes", "POST"): REFERRALS,
     ("staff.perpetrator_action", "POST"): REFERRALS,
     ("staff.handover", "POST"): REFERRALS,
+    ("staff.complaint", "POST"): MANAGER,
+    ("staff.complaint_resolved", "POST"): MANAGER,
+    ("staff.reports_page", "GET"): MANAGER,
+    ("staff.reports_print", "GET"): MANAGER,
+    ("staff.reports_csv", "GET"): MANAGER,
+    ("staff.reviews_page", "GET"): MANAGER,
+    ("staff.draw_review", "POST"): MANAGER,
+    ("staff.review_round", "GET"): MANAGER,
+    ("staff.review_case", "GET"): MANAGER,
+    ("staff.record_review", "POST"): MANAGER,
     ("staff.evidence_attach", "POST"): REFERRALS,
     ("staff.evidence_download", "POST"): REFERRALS,
+    ("staff.legal_hold", "POST"): MANAGER,
+    ("staff.legal_hold_lift", "POST"): MANAGER,
+    ("staff.feedback_link", "POST"): REFERRALS,
     ("staff.my_account", "GET"): EVERYONE,
     ("staff.end_my_session", "POST"): EVERYONE,
     ("staff.change_password", "GET"): EVERYONE,
@@ -478,8 +491,11 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
                        "staff.safeguarding_confirm", "staff.advice", "staff.works", "staff.works_stage",
                        "staff.move_assessment", "staff.move_decision", "staff.banding", "staff.move_agreement",
                        "staff.offer", "staff.transfer", "staff.consent", "staff.partner_referral", "staff.share_confirm",
-                       "staff.wishes", "staff.perpetrator_action", "staff.handover", "staff.evidence_attach",
-                       "staff.evidence_download"}
+                       "staff.wishes", "staff.perpetrator_action", "staff.handover", "staff.complaint",
+                       "staff.complaint_resolved", "staff.reports_page", "staff.reports_print", "staff.reports_csv",
+                       "staff.reviews_page", "staff.draw_review", "staff.review_round", "staff.review_case",
+                       "staff.record_review", "staff.evidence_attach",
+                       "staff.evidence_download", "staff.feedback_link", "staff.legal_hold", "staff.legal_hold_lift"}
     assert not any(ROUTE_ROLES[key] & {"admin", "editor"} for key in ROUTE_ROLES if key[0] in referral_routes)
 
 
