@@ -8,7 +8,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, 
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..choices import ABUSE_KINDS, ACCESS_NEEDS, HELP_WANTED, LIVES_WITH, METHODS, YES_NO, YES_NO_NOT_SURE, options
+from ..choices import (ABUSE_KINDS, ACCESS_NEEDS, AGE_BANDS, DISABILITY, ETHNIC_GROUPS, GENDERS, HELP_WANTED, LIVES_WITH,
+                       METHODS, SEXUAL_ORIENTATIONS, YES_NO, YES_NO_NOT_SURE, options)
 
 
 def at_most(limit: int) -> Length:
@@ -159,6 +160,8 @@ class MoreFields(HavenForm):
 
     more_token = HiddenField()
     step = HiddenField()
+    # Said under the page's heading, when the page needs more than its title.
+    lead = None
 
     def changes(self) -> dict:
         """What this page adds: parts of the referral ("details", "contact", "name", "message")."""
@@ -222,8 +225,30 @@ class AboutForm(MoreFields):
                     "tenant", "language", "interpreter", "access_needs", "access_other")}}
 
 
+class EqualityForm(MoreFields):
+    """Equality monitoring (whg 4.1), last of all and clearly optional: stored apart from her
+    referral (models/equality.py) and only ever counted."""
+
+    title = _l("Equality questions")
+    lead = _l("These questions are optional. We ask them to check that our help reaches everyone equally. "
+              "Your answers are kept apart from your message: the person helping you does not see them, "
+              "and we only count them together with everyone else's.")
+    gender = RadioField(_l("What is your gender? (optional)"), choices=GENDERS, validators=[Optional()])
+    age_band = RadioField(_l("How old are you? (optional)"), choices=AGE_BANDS, validators=[Optional()])
+    disability = RadioField(_l("Do you have a disability or a long-term health condition? (optional)"),
+                            choices=DISABILITY, validators=[Optional()])
+    ethnic_group = RadioField(_l("What is your ethnic group? (optional)"), choices=ETHNIC_GROUPS,
+                              validators=[Optional()])
+    sexual_orientation = RadioField(_l("What is your sexual orientation? (optional)"), choices=SEXUAL_ORIENTATIONS,
+                                    validators=[Optional()])
+
+    def changes(self):
+        return {"equality": {name: getattr(self, name).data or None for name in (
+            "gender", "age_band", "disability", "ethnic_group", "sexual_orientation")}}
+
+
 # The optional pages, in the order she meets them.
-MORE_STEPS = {"situation": SituationForm, "help": HelpForm, "about": AboutForm}
+MORE_STEPS = {"situation": SituationForm, "help": HelpForm, "about": AboutForm, "equality": EqualityForm}
 
 
 class ConcernForm(ContactFields, SafetyFields):

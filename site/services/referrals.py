@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Referral, ReferralAnswer
+from ..models import EqualityResponse, Referral, ReferralAnswer
 from ..security.crypto import Keyring
 from . import matching, targets as response
 from .targets import Targets
@@ -225,6 +225,8 @@ def add_more(session: Session, keyring: Keyring, token: str | None, changes: dic
     raises (the caller tells her it was not sent; the token still works)."""
     now = now or _now()
     referral = _find_continuation(session, token, now)
+    if "equality" in changes:
+        return _add_equality(session, referral, changes["equality"], last=last, now=now)
     submission = read(keyring, referral)
     contact, details = dict(submission.contact), dict(submission.details)
     details.update(changes.get("details", {}))
@@ -251,16 +253,33 @@ def add_more(session: Session, keyring: Keyring, token: str | None, changes: dic
         _seal(keyring, referral, "name_enc", changes["name"])
     if changes.get("message"):
         _seal(keyring, referral, "message_enc", changes["message"])
-    next_token = None
-    if last:
-        referral.continue_hash = referral.continue_expires_at = None
-    else:
-        next_token = secrets.token_urlsafe(32)
-        referral.continue_hash = _hash(next_token)
-        referral.continue_expires_at = now + CONTINUE_FOR
+    next_token = _pass_on(referral, last, now)
     session.commit()
     return Continued(referral=referral, token=next_token, escalated=escalated,
                      danger=details.get("danger_now") == "yes")
+
+
+def _pass_on(referral: Referral, last: bool, now: datetime) -> str | None:
+    """Use up the token: a new one for the next page, or none after the last."""
+    if last:
+        referral.continue_hash = referral.continue_expires_at = None
+        return None
+    next_token = secrets.token_urlsafe(32)
+    referral.continue_hash = _hash(next_token)
+    referral.continue_expires_at = now + CONTINUE_FOR
+    return next_token
+
+
+def _add_equality(session: Session, referral: Referral, answers: dict, *, last: bool, now: datetime) -> Continued:
+    """Equality answers go into a row of their own with no link to the referral (only the UK day
+    it was received, for reports); her referral is neither read nor changed. A page sent with
+    nothing chosen stores nothing."""
+    if any(answers.values()):
+        received_on = response.aware(referral.created_at).astimezone(response.UK).date()
+        session.add(EqualityResponse(received_on=received_on, **answers))
+    next_token = _pass_on(referral, last, now)
+    session.commit()
+    return Continued(referral=referral, token=next_token, escalated=False, danger=referral.flag_danger_now)
 
 
 def finish(session: Session, token: str | None, now: datetime | None = None) -> Referral:

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..choices import ABUSE_KINDS, HELP_WANTED
-from ..models import CaseEvent, Referral, ReferralAnswer
+from ..choices import ABUSE_KINDS, EQUALITY_QUESTIONS, HELP_WANTED
+from ..models import CaseEvent, EqualityResponse, Referral, ReferralAnswer
 from . import targets
 
 PERIODS = {"bimonthly": "The last two months", "annual": "The last 12 months", "custom": "Dates of your choice"}
@@ -259,6 +259,7 @@ def build(session: Session, period: Period, now: datetime, *, transfer_weeks: in
     if feedback is not None:
         start, *_, end = period.bounds()
         tables.append(_feedback_table(feedback(session, start, end)))
+    tables.extend(_equality(session, period, names, months))
     return Report(period, tables, exceptions, within, late, waiting, median / 3600 if median is not None else None,
                   p90 / 3600 if p90 is not None else None, contacted_count)
 
@@ -313,6 +314,33 @@ def _complaints(session: Session, period: Period, names, months) -> Table:
     return Table("complaints", "Complaints about the handling of DA cases: received by theme, resolved by outcome",
                  names, _rows(received, THEMES, months) + [(f"Resolved: {text.lower()}", values) for text, values
                                                             in _rows(resolved, OUTCOMES, months)])
+
+
+EQUALITY_TITLES = {
+    "gender": "Equality monitoring: gender",
+    "age_band": "Equality monitoring: age",
+    "disability": "Equality monitoring: disability or long-term health condition",
+    "ethnic_group": "Equality monitoring: ethnic group",
+    "sexual_orientation": "Equality monitoring: sexual orientation",
+}
+
+
+def _equality(session: Session, period: Period, names, months) -> list[Table]:
+    """The optional equality answers (whg 4.1), each question on its own: never crossed with one
+    another or with any referral's figures, so no table narrows down to a person."""
+    bucket = _month_bucket(EqualityResponse.received_on, period, True)
+    answered = dict(session.execute(select(bucket, func.count()).where(_in(EqualityResponse.received_on, period, True))
+                                    .group_by(bucket)).all())
+    tables = [Table("equality_answered", "Equality monitoring: people who answered (optional questions)", names,
+                    [("Answered one or more of the questions", _month_values(
+                        {("all", month): count for month, count in answered.items()}, "all", months))])]
+    for question, choices in EQUALITY_QUESTIONS.items():
+        column = getattr(EqualityResponse, question)
+        found = _counts(session, period, EqualityResponse.received_on, column, dates=True)
+        labels = {choice.value: str(choice.label) for choice in choices}
+        labels[None] = "Not answered"
+        tables.append(Table(f"equality_{question}", EQUALITY_TITLES[question], names, _rows(found, labels, months)))
+    return tables
 
 
 def _feedback_table(summary: dict) -> Table:

@@ -7,6 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from haven.i18n import LOCALES
+
 pytestmark = pytest.mark.browser
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -196,3 +198,33 @@ def test_a_concern_about_danger_now_opens_with_999(page, live_server):
     page.locator("form button[type=submit]").click()
     expect(page.locator("main > :first-child")).to_have_class("danger-now")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_equality_questions_come_last_and_are_optional(open_context, live_server, artifacts, locale):
+    """Issue 16 (whg 4.1): the last optional page, in every language at 320 px (and 1280 in English
+    and Arabic for the screenshots), with "prefer not to say" on every question."""
+    widths = [320, 1280] if locale in ("en", "ar") else [320]
+    for width in widths:
+        page = open_context(viewport={"width": width, "height": 800}).new_page()
+        page.goto(f"{live_server}/{locale}/ask-for-help/form")
+        page.locator("#preferred-4").check()
+        page.locator("#consent").check()
+        page.locator("form button[type=submit]").click()
+        for _ in range(3):  # past the other optional pages with nothing added
+            page.locator(".more button[type=submit]:not([name])").click()
+            expect(page.locator(".panel-confirmation")).to_be_visible()
+        expect(page.locator(".more fieldset")).to_have_count(5)
+        expect(page.locator(".more .hint").first).to_contain_text("4")
+        for fieldset in page.locator(".more fieldset").all():
+            expect(fieldset.locator("input[value=prefer_not]")).to_have_count(1)
+        page.screenshot(path=str(artifacts / f"equality-{locale}-{width}.png"), full_page=True)
+        assert_accessible(page)
+        page.locator("#gender-4").focus()
+        page.keyboard.press("Space")  # "I prefer not to say", by keyboard
+        expect(page.locator("#gender-4")).to_be_checked()
+        page.locator(".more button[type=submit]:not([name])").click()
+        expect(page.locator(".more")).to_have_count(0)
+        expect(page.locator(".panel-confirmation p")).to_be_visible()  # "Your extra answers have been saved too"
+        assert page.context.cookies() == []
+        page.context.close()

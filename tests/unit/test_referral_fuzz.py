@@ -13,7 +13,8 @@ from tests.unit.test_referrals import CONCERN, FORM, MORE, hidden, open_form
 FIELDS = ["address", "preferred", "phone", "voicemail", "someone_else", "email", "consent"]
 MORE_FIELDS = ["name", "tenant", "also_ok", "safe_times", "language", "interpreter", "access_needs",
                "access_other", "danger_now", "lives_with", "children_in_home", "children_at_risk",
-               "abuse_kinds", "help_wanted", "help_other", "message", "step", "finish"]
+               "abuse_kinds", "help_wanted", "help_other", "message", "step", "finish", "gender", "age_band",
+               "disability", "ethnic_group", "sexual_orientation"]
 
 anything = st.one_of(st.text(max_size=300), st.text(max_size=6000), st.sampled_from(
     ["call", "email", "home", "yes", "no", "y", "07700 900 982", "a@b.co", "\x00", "' OR 1=1 --",
@@ -37,7 +38,7 @@ def _first_page_sent(client) -> str:
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(MORE_FIELDS), anything, max_size=len(MORE_FIELDS)),
-       st.sampled_from(["situation", "help", "about"]))
+       st.sampled_from(["situation", "help", "about", "equality"]))
 def test_any_optional_answers_give_a_page_never_a_500(client, answers, step):
     html = _first_page_sent(client)
     fields = {"more_token": hidden(html, "more_token"), "step": step}

@@ -320,7 +320,7 @@ def test_an_empty_form_sent_at_once_shows_what_is_needed(app, client):
 
 def test_each_optional_page_adds_to_the_same_referral_and_is_committed_at_once(app, client):
     html = sent_page(client)
-    assert 'name="more_token"' in html and "Page 1 of 3" in html
+    assert 'name="more_token"' in html and "Page 1 of 4" in html
     html = send_more(client, html, danger_now="yes", children_in_home="yes", abuse_kinds=["physical", "coercive"])
     assert html.status_code == 200
     html = html.get_data(as_text=True)
@@ -331,10 +331,12 @@ def test_each_optional_page_adds_to_the_same_referral_and_is_committed_at_once(a
     assert referrals.read(keyring, referral).details["abuse_kinds"] == ["physical", "coercive"]
     main = html.split("<main", 1)[1]
     assert main.index("we do not read messages at once") < main.index("Your message has been sent")
-    assert "Your extra answers have been saved too" in html and "Page 2 of 3" in html
+    assert "Your extra answers have been saved too" in html and "Page 2 of 4" in html
     html = send_more(client, html, help_wanted=["safer_home"], message=CANARY).get_data(as_text=True)
     assert CANARY not in html
     html = send_more(client, html, name="Sam", also_ok=["text"], language="Polish", interpreter="yes").get_data(as_text=True)
+    assert "Page 4 of 4: Equality questions" in html and "kept apart from your message" in html
+    html = send_more(client, html, gender="woman").get_data(as_text=True)
     assert 'name="more_token"' not in html  # the last page: nothing more to add to
     sent = referrals.read(keyring, only_referral(app))
     assert count(app) == 1
@@ -355,6 +357,74 @@ def test_the_token_works_once_and_nowhere_but_the_page(app, client):
     replay = send_more(client, html, danger_now="yes", message=CANARY)
     assert "can no longer add" in replay.get_data(as_text=True)
     assert only_referral(app).priority == "standard"
+
+
+def equality_page(client, **first_page) -> str:
+    """Her way to the last optional page, past the others with nothing added."""
+    html = sent_page(client, **first_page)
+    for _ in range(3):
+        html = send_more(client, html).get_data(as_text=True)
+    assert "Equality questions" in html
+    return html
+
+
+def equality_rows(app) -> list[tuple]:
+    from haven.models import EqualityResponse
+
+    with app.app_context():
+        return [(r.received_on, r.gender, r.age_band, r.disability, r.ethnic_group, r.sexual_orientation)
+                for r in db.session().scalars(select(EqualityResponse))]
+
+
+def test_equality_answers_are_stored_apart_from_the_referral_and_never_shown_to_staff(app, client, manager):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from haven.models import EqualityResponse
+
+    html = equality_page(client)
+    # Every question offers "I prefer not to say", and each is marked optional.
+    page = BeautifulSoup(html, "html.parser")
+    legends = [legend.get_text(strip=True) for legend in page.select("form legend")]
+    assert len(legends) == 5 and all(legend.endswith("(optional)") for legend in legends)
+    for fieldset in page.select("form fieldset"):
+        assert "I prefer not to say" in [label.get_text(strip=True) for label in fieldset.select("label")]
+    response = send_more(client, html, gender="man", age_band="25_34", disability="prefer_not", ethnic_group="black")
+    assert response.status_code == 200 and 'name="more_token"' not in response.get_data(as_text=True)
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/London")).date()
+    assert equality_rows(app) == [(today, "man", "25_34", "prefer_not", "black", None)]
+    # Apart: no column of one names the other, and her referral holds none of the answers.
+    assert {column.name for column in EqualityResponse.__table__.columns} == {
+        "id", "received_on", "gender", "age_band", "disability", "ethnic_group", "sexual_orientation"}
+    assert not any("equality" in column.name for column in Referral.__table__.columns)
+    referral = only_referral(app)
+    sent = referrals.read(app.extensions["haven_keyring"], referral)
+    assert not {"gender", "age_band", "disability", "ethnic_group", "sexual_orientation"} & set(sent.details)
+    staff_page = manager.get(f"/staff/referrals/{referral.reference}").get_data(as_text=True)
+    assert referral.reference in staff_page
+    for words in ("Equality", "ethnic", "Black, Black British", "25 to 34", "gender"):
+        assert words not in staff_page
+
+
+def test_an_equality_page_sent_empty_or_finished_stores_nothing(app, client):
+    html = equality_page(client)
+    response = send_more(client, html)
+    assert response.status_code == 200 and 'name="more_token"' not in response.get_data(as_text=True)
+    html = equality_page(client)
+    send_more(client, html, gender="woman", finish="1")
+    assert equality_rows(app) == []
+
+
+def test_an_unknown_equality_answer_is_a_clear_error_and_changes_nothing(app, client):
+    html = equality_page(client)
+    response = send_more(client, html, gender="robot", age_band="18_24")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Choose one of the options given" in page and 'href="#gender-0"' in page
+    assert equality_rows(app) == []
+    # The page she is shown still works.
+    send_more(client, page, gender="woman")
+    assert [row[1:3] for row in equality_rows(app)] == [("woman", None)]
 
 
 def test_the_token_expires_after_an_hour(app, client, monkeypatch):

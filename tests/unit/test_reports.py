@@ -199,3 +199,64 @@ def test_a_purge_leaves_every_figure_as_it_was(app, seeded):
     assert (after.within_target, after.answered_late, after.waiting_past_target, after.median_hours, after.p90_hours,
             after.exceptions) == (before.within_target, before.answered_late, before.waiting_past_target,
                                   before.median_hours, before.p90_hours, before.exceptions)
+
+
+# ---- equality monitoring (whg 4.1) ------------------------------------------------------------
+
+EQUALITY_SEED = [  # (received on, gender, age band, disability, ethnic group, sexual orientation), by hand
+    (date(2026, 7, 31), "woman", None, None, None, None),  # before the period
+    (date(2026, 8, 3), "woman", "25_34", "yes", "white", "straight"),
+    (date(2026, 10, 5), "woman", "35_44", "prefer_not", "asian", None),
+    (date(2026, 10, 31), "man", None, None, "black", "gay_lesbian"),
+    (date(2026, 11, 20), "non_binary", "18_24", "no", "mixed", "bisexual"),
+    (date(2026, 11, 30), "prefer_not", None, None, None, None),
+]
+
+
+@pytest.fixture
+def equality_seeded(app):
+    from haven import db
+    from haven.models import EqualityResponse
+
+    with app.app_context():
+        for day, gender, age, disability, ethnic, orientation in EQUALITY_SEED:
+            db.session().add(EqualityResponse(received_on=day, gender=gender, age_band=age, disability=disability,
+                                              ethnic_group=ethnic, sexual_orientation=orientation))
+        db.session().commit()
+
+
+def test_equality_answers_are_counted_question_by_question(app, equality_seeded):
+    found = report(app)  # August to November 2026
+    assert row(found.table("equality_answered"), "Answered one or more of the questions") == [1, 0, 2, 2, 5]
+    gender = found.table("equality_gender")
+    assert row(gender, "Woman") == [1, 0, 1, 0, 2]
+    assert row(gender, "Man") == [0, 0, 1, 0, 1]
+    assert row(gender, "Non-binary") == [0, 0, 0, 1, 1]
+    assert row(gender, "I prefer not to say") == [0, 0, 0, 1, 1]
+    assert row(gender, "Not answered") == [0, 0, 0, 0, 0]
+    age = found.table("equality_age_band")
+    assert row(age, "25 to 34") == [1, 0, 0, 0, 1] and row(age, "18 to 24") == [0, 0, 0, 1, 1]
+    assert row(age, "Not answered") == [0, 0, 1, 1, 2]
+    assert row(found.table("equality_disability"), "I prefer not to say") == [0, 0, 1, 0, 1]
+    assert row(found.table("equality_ethnic_group"), "Black, Black British, Caribbean or African") == [0, 0, 1, 0, 1]
+    orientation = found.table("equality_sexual_orientation")
+    assert row(orientation, "Gay or lesbian") == [0, 0, 1, 0, 1]
+    assert row(orientation, "Not answered") == [0, 0, 1, 1, 2]
+
+
+def test_equality_figures_are_suppressed_in_the_csv(app, equality_seeded, manager):
+    rows = csv_rows(manager.get("/staff/reports.csv", query_string={**PERIOD, "end": "2026-11-23"}))
+    assert ["Equality monitoring: gender", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026", "Total"] in rows
+    assert ["Woman", "fewer than 5", "0", "fewer than 5", "0", "fewer than 5"] in rows
+    # 1 to 4 in every month, but 4 in all until 23 November (the one of 30 November is after it).
+    assert ["Answered one or more of the questions", "fewer than 5", "0", "fewer than 5", "fewer than 5",
+            "fewer than 5"] in rows
+
+
+def test_equality_answers_are_on_the_managers_report_page(app, equality_seeded, manager):
+    page = html(manager.get("/staff/reports", query_string=PERIOD))
+    headings = [heading.get_text(strip=True) for heading in page.select("h2")]
+    assert "Equality monitoring: sexual orientation" in headings
+    table = page.find(id="table-equality_gender").find_parent("section").find("table")
+    woman = next(tr for tr in table.select("tbody tr") if tr.th.get_text(strip=True) == "Woman")
+    assert [td.get_text(strip=True) for td in woman.select("td")] == ["1", "0", "1", "0", "2"]
