@@ -143,6 +143,16 @@ def test_assign_to_me_and_a_manager_assigns_anyone_but_a_caseworker_cannot(app, 
     assert ("manager@example.org", "referral.assigned", "manager@example.org") in actions
 
 
+def test_a_managers_referral_page_repeats_no_id(app, manager):
+    """A repeated id sends a screen reader's label, or an error summary's link, to the wrong field
+    (the assign forms once both carried id="assign-csrf_token")."""
+    reference = urgent_no_voicemail(app)
+    page = html(manager.get(f"/staff/referrals/{reference}"))
+    ids = [element["id"] for element in page.select("[id]")]
+    assert len(page.select("form")) > 5  # a page full of forms, as a manager sees it
+    assert sorted(name for name in set(ids) if ids.count(name) > 1) == []
+
+
 def test_closing_needs_an_outcome_and_agreement_and_reopening_is_audited(app, worker):
     reference = urgent_no_voicemail(app)
     assert post(worker, reference, "close", outcome="advice").status_code == 400
