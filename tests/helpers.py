@@ -192,7 +192,7 @@ def token(page) -> str:
 def post(client, reference, action, /, **fields):
     """Send one action's form from a referral's page, as the page would (its prefix, its token)."""
     page = html(client.get(f"/staff/referrals/{reference}"))
-    prefix = {"contact-details": "reveal", "notes": "note"}.get(action, action)
+    prefix = {"contact-details": "reveal", "notes": "note", "bar/lift": "lift-bar"}.get(action, action)
     data = {f"{prefix}-csrf_token": token(page), **{f"{prefix}-{name}": value for name, value in fields.items()}}
     return client.post(f"/staff/referrals/{reference}/{action}", data=data)
 

@@ -285,6 +285,21 @@ def bar(session: Session, referral: Referral, actor: StaffUser, member: StaffUse
     session.commit()
 
 
+def lift_bar(session: Session, keyring: Keyring, referral: Referral, actor: StaffUser, member: StaffUser,
+             reason: str) -> None:
+    """Let a barred member see this referral again (a bar made in error, or a conflict that has
+    ended). The reason goes on the timeline, encrypted; the bar's lifting is audited."""
+    reason = _words(reason, missing="Say why the bar can be lifted", what="reason")
+    found = session.scalar(select(ReferralBar).where(ReferralBar.referral_id == referral.id,
+                                                     ReferralBar.staff_id == member.id))
+    if found is None:
+        raise CaseError("That person is not barred from this referral")
+    session.delete(found)
+    _event(session, keyring, referral, actor, "bar_lifted", subject_id=member.id, body=reason)
+    _audit(session, actor, "bar_lifted", referral, detail=member.email)
+    session.commit()
+
+
 def bars(session: Session, referral: Referral) -> list[str]:
     return list(session.scalars(select(StaffUser.email).join(ReferralBar, ReferralBar.staff_id == StaffUser.id)
                                 .where(ReferralBar.referral_id == referral.id).order_by(StaffUser.email)))

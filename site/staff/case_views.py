@@ -17,7 +17,7 @@ from ..i18n import LOCALES
 from ..models import StaffUser
 from ..services import cases, complaints, due, inbox, moving, partners, referrals, risk, safer_home, targets
 from . import casework_forms as casework
-from .forms import (AssignForm, BarForm, CloseForm, ContactForm, MaracForm, NoReportForm, NoteForm, ReopenForm, RevealForm,
+from .forms import (AssignForm, BarForm, CloseForm, ContactForm, LiftBarForm, MaracForm, NoReportForm, NoteForm, ReopenForm, RevealForm,
                     SafeguardingConfirmForm, SafeguardingRaiseForm, SafeguardingReportForm, StatusForm, risk_form)
 from ..services import evidence
 from .evidence_forms import EvidenceForm
@@ -29,7 +29,7 @@ from .views import bp
 # The language each referral was written in, named for English-speaking staff.
 LANGUAGES = {"en": "English", "pl": "Polish", "ro": "Romanian", "pa": "Punjabi", "ur": "Urdu", "ar": "Arabic"}
 FORMS = {"reveal": RevealForm, "assign": AssignForm, "status": StatusForm, "contact": ContactForm,
-         "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm, "marac": MaracForm,
+         "note": NoteForm, "close": CloseForm, "reopen": ReopenForm, "bar": BarForm, "lift-bar": LiftBarForm, "marac": MaracForm,
          "risk": lambda **kwargs: risk_form(_checklist(), **kwargs),
          "safeguarding-raise": SafeguardingRaiseForm, "safeguarding-report": SafeguardingReportForm,
          "safeguarding-no-report": NoReportForm, "safeguarding-confirm": SafeguardingConfirmForm,
@@ -89,6 +89,8 @@ def _forms(referral, given: dict) -> dict:
     me = access.current_user()
     forms["bar"].member.choices = [("", "Choose someone")] + [
         (user_id, email) for user_id, email in staff if user_id != str(me.id) and email not in barred]
+    forms["lift-bar"].member.choices = [("", "Choose someone")] + [
+        (user_id, email) for user_id, email in staff if email in barred]
     if "status" not in given:
         forms["status"].status.data = referral.status
     return forms
@@ -277,6 +279,23 @@ def bar(reference):
         form.member.errors = [str(error)]
         return _page(referral, code=400, bar=form)
     return _done(reference, f"{member.email} is barred from this referral")
+
+
+@bp.post("/referrals/<reference>/bar/lift")
+@access.assign_referrals
+def lift_bar(reference):
+    referral, session = _referral(reference), db.session()
+    form = LiftBarForm(prefix="lift-bar")
+    form.member.choices = _staff()
+    if not form.validate_on_submit():
+        return _page(referral, code=400, **{"lift-bar": form})
+    member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
+    try:
+        cases.lift_bar(session, _keyring(), referral, access.current_user(), member, form.reason.data)
+    except cases.CaseError as error:
+        form.member.errors = [str(error)]
+        return _page(referral, code=400, **{"lift-bar": form})
+    return _done(reference, f"{member.email} may see this referral again")
 
 
 @bp.post("/referrals/<reference>/risk")

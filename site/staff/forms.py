@@ -196,6 +196,14 @@ class BarForm(FlaskForm):
                                      "They will not see it in any list, count or page.")
 
 
+class LiftBarForm(FlaskForm):
+    member = SelectField("Lift the bar on", choices=[], validators=[InputRequired(message="Choose whose bar to lift")])
+    reason = TextAreaField("Why can they see this referral now?",
+                           [InputRequired(message="Say why the bar can be lifted"), Length(max=cases.NOTE_LIMIT)],
+                           description="For example: the bar was made in error, or the conflict has ended.",
+                           render_kw={"rows": 2, "autocomplete": "off"})
+
+
 RISK_ANSWERS = [SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("not_known", "Not known")]
 
 

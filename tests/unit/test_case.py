@@ -188,6 +188,25 @@ def test_a_barred_member_gets_403_and_loses_the_assignment(app, worker, manager)
     assert reference not in worker.get("/staff/inbox?view=open").get_data(as_text=True)
 
 
+def test_a_manager_lifts_a_bar_with_a_reason_and_the_member_sees_the_referral_again(app, worker, manager):
+    reference = urgent_no_voicemail(app)
+    assert post(manager, reference, "bar", member=str(worker.staff_id)).status_code == 303
+    assert worker.get(f"/staff/referrals/{reference}").status_code == 403
+    no_reason = post(manager, reference, "bar/lift", member=str(worker.staff_id), reason="  ")
+    assert no_reason.status_code == 400 and "Say why the bar can be lifted" in no_reason.get_data(as_text=True)
+    assert worker.get(f"/staff/referrals/{reference}").status_code == 403  # nothing changed
+    lifted = post(manager, reference, "bar/lift", member=str(worker.staff_id), reason="Barred in error: wrong name")
+    assert lifted.status_code == 303
+    assert worker.get(f"/staff/referrals/{reference}").status_code == 200
+    assert reference in worker.get("/staff/inbox?view=open").get_data(as_text=True)
+    assert ("manager@example.org", "referral.bar_lifted", "worker@example.org") in audit_actions(app, reference)
+    page = html(manager.get(f"/staff/referrals/{reference}"))
+    entry = page.select_one(".timeline-bar_lifted").get_text(" ", strip=True)
+    assert "worker@example.org may see this referral again" in entry and "Barred in error: wrong name" in entry
+    again = post(manager, reference, "bar/lift", member=str(worker.staff_id), reason="again")
+    assert again.status_code == 400  # no longer barred: nothing to lift
+
+
 def test_managers_see_who_opened_it_and_caseworkers_do_not(app, worker, manager):
     reference = urgent_no_voicemail(app)
     worker.get(f"/staff/referrals/{reference}")

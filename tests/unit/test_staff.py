@@ -417,6 +417,7 @@ ROUTE_ROLES = {
     ("staff.close", "POST"): REFERRALS,
     ("staff.reopen", "POST"): REFERRALS,
     ("staff.bar", "POST"): MANAGER,
+    ("staff.lift_bar", "POST"): MANAGER,
     ("staff.assess", "POST"): REFERRALS,
     ("staff.marac", "POST"): REFERRALS,
     ("staff.safeguarding_raise", "POST"): REFERRALS,
@@ -486,7 +487,7 @@ def test_the_route_table_names_every_staff_and_editor_route(app):
     assert walked - set(ROUTE_ROLES) == set(), "routes missing from ROUTE_ROLES: say who may reach them"
     assert set(ROUTE_ROLES) - walked == set(), "ROUTE_ROLES names routes that no longer exist"
     referral_routes = {"staff.inbox", "staff.referral", "staff.reveal", "staff.assign", "staff.status", "staff.contact",
-                       "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.assess", "staff.marac",
+                       "staff.note", "staff.close", "staff.reopen", "staff.bar", "staff.lift_bar", "staff.assess", "staff.marac",
                        "staff.safeguarding_raise", "staff.safeguarding_report", "staff.safeguarding_no_report",
                        "staff.safeguarding_confirm", "staff.advice", "staff.works", "staff.works_stage",
                        "staff.move_assessment", "staff.move_decision", "staff.banding", "staff.move_agreement",
