@@ -1,4 +1,4 @@
-"""flask --app haven db|content|keys|audit|referrals|staff|translations ..."""
+"""flask --app haven db|content|keys|audit|referrals|staff|translations|worker|backup|restore ..."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -227,13 +227,38 @@ def referrals_purge(dry_run):
                    f"lost their personal content")
 
 
+def _send_notices_once():
+    result = notify.send_pending(database.session(), current_app.config)
+    click.echo(f"notices: {result.sent} sent, {result.failed} failed, {result.waiting} waiting")
+    if result.failed:
+        raise SystemExit(1)
+
+
 @referrals_cli.command("send-notices")
 def referrals_send_notices():
-    """Retry the staff notices that could not be sent."""
-    sent, failed = notify.send_pending(database.session(), current_app.config)
-    click.echo(f"notices: {sent} sent, {failed} still failing")
-    if failed:
-        raise SystemExit(1)
+    """Send the staff notices waiting in the outbox (one pass, for cron); fails while the mail
+    server does."""
+    _send_notices_once()
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit (non-zero if a send failed): for cron and tests.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between passes.")
+def worker(once, interval):
+    """Send the staff notices that referrals leave in the outbox, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    if once:
+        _send_notices_once()
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"worker: sending staff notices every {interval:g} s; SIGTERM or SIGINT stops it")
+    notify.work(database.session(), current_app.config, stop, interval=interval, report=click.echo)
+    click.echo("worker: stopped")
 
 
 def init_app(app) -> None:
@@ -244,3 +269,4 @@ def init_app(app) -> None:
     app.cli.add_command(referrals_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(translations_cli)
+    app.cli.add_command(worker)
