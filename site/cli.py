@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import db as database
@@ -242,6 +242,7 @@ def referrals_send_notices():
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="One pass, then exit (non-zero if a send failed): for cron and tests.")
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds between passes.")
