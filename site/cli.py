@@ -262,6 +262,42 @@ def worker(once, interval):
     click.echo("worker: stopped")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory):
+    """Write a backup of the database into DIRECTORY (SQLite: VACUUM INTO; PostgreSQL: pg_dump,
+    custom format). It holds no keys: back HAVEN_DATA_KEYS, HAVEN_MATCH_KEY and SECRET_KEY up apart."""
+    from datetime import datetime, timezone
+
+    from .services import backup
+
+    try:
+        written = backup.backup(current_app.config["DATABASE_URL"], directory, datetime.now(timezone.utc))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup: wrote {backup.describe(written)}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(file, yes):
+    """Replace everything in the database with the backup FILE. Stop Haven and its worker first;
+    afterwards run `db upgrade` if the backup is older than the code."""
+    from .services import backup
+
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm("This replaces every row in the database with the backup. Continue?", abort=True)
+    try:
+        written = backup.restore(url, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restore: restored {backup.describe(written)}; schema at revision {backup.schema_revision(url)}")
+
+
 def init_app(app) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(content_cli)
@@ -271,3 +307,5 @@ def init_app(app) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(translations_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
