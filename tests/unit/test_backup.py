@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from haven import db
@@ -25,16 +25,18 @@ WRITTEN = re.compile(r"^backup: wrote (\S+) \(([\d,]+) bytes\)$")
 
 
 def _wipe(url: str) -> None:
-    """Lose the database: the SQLite file and its journal, or every table in PostgreSQL."""
-    if url.startswith("sqlite"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            name.unlink(missing_ok=True)
-        return
+    """Lose everything in the database: every table (with its rows, indexes and triggers). The
+    SQLite file itself stays, so connections other fixtures keep open (the live server's) still
+    point at the database the restore brings back."""
     engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        tables = MetaData()
+        tables.reflect(engine)
+        tables.drop_all(engine)  # in foreign-key order
     engine.dispose()
 
 
@@ -111,6 +113,7 @@ def test_backup_wipe_restore_and_every_referral_and_note_reads_again(app, runner
     with app.app_context():
         db.engine().dispose()  # the app lets go of the database it is about to lose
     _wipe(url)
+    assert backup.schema_revision(url) is None
     with pytest.raises(SQLAlchemyError):
         _readable(app)
 
