@@ -93,7 +93,7 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
         session = db.session()
         try:
             referral, _created = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
-                                                 targets=_targets(), match_key=config["MATCH_KEY"].encode())
+                                                  targets=_targets(), match_key=config["MATCH_KEY"].encode())
             # A double click sends the same token twice and the browser shows the second answer:
             # each answer carries a fresh token, so the page she ends up on always works.
             token = referrals.issue_continuation(session, referral) if kind == "self" else None
