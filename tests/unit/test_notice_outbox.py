@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -137,7 +138,7 @@ def _worker_environment(app, smtp_port: int, tmp_path) -> dict[str, str]:
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_the_worker_process_sends_as_referrals_arrive_and_stops_cleanly(app, smtp_sink, tmp_path, stop):
     first = send_referral(app, at=T0)
-    process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "haven", "worker", "--interval", "0.2"],
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "haven", "worker", "--interval", "0.2"],
                                env=_worker_environment(app, smtp_sink.port, tmp_path), cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
