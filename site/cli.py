@@ -1,11 +1,11 @@
-"""flask --app haven db|content|keys|audit|referrals|staff|translations ..."""
+"""flask --app haven db|content|keys|audit|referrals|staff|translations|worker|backup|restore ..."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import db as database
@@ -227,13 +227,75 @@ def referrals_purge(dry_run):
                    f"lost their personal content")
 
 
+def _send_notices_once():
+    result = notify.send_pending(database.session(), current_app.config)
+    click.echo(f"notices: {result.sent} sent, {result.failed} failed, {result.waiting} waiting")
+    if result.failed:
+        raise SystemExit(1)
+
+
 @referrals_cli.command("send-notices")
 def referrals_send_notices():
-    """Retry the staff notices that could not be sent."""
-    sent, failed = notify.send_pending(database.session(), current_app.config)
-    click.echo(f"notices: {sent} sent, {failed} still failing")
-    if failed:
-        raise SystemExit(1)
+    """Send the staff notices waiting in the outbox (one pass, for cron); fails while the mail
+    server does."""
+    _send_notices_once()
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="One pass, then exit (non-zero if a send failed): for cron and tests.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between passes.")
+def worker(once, interval):
+    """Send the staff notices that referrals leave in the outbox, until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    if once:
+        _send_notices_once()
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"worker: sending staff notices every {interval:g} s; SIGTERM or SIGINT stops it")
+    notify.work(database.session(), current_app.config, stop, interval=interval, report=click.echo)
+    click.echo("worker: stopped")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory):
+    """Write a backup of the database into DIRECTORY (SQLite: VACUUM INTO; PostgreSQL: pg_dump,
+    custom format). It holds no keys: back HAVEN_DATA_KEYS, HAVEN_MATCH_KEY and SECRET_KEY up apart."""
+    from datetime import datetime, timezone
+
+    from .services import backup
+
+    try:
+        written = backup.backup(current_app.config["DATABASE_URL"], directory, datetime.now(timezone.utc))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup: wrote {backup.describe(written)}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(file, yes):
+    """Replace everything in the database with the backup FILE. Stop Haven and its worker first;
+    afterwards run `db upgrade` if the backup is older than the code."""
+    from .services import backup
+
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm("This replaces every row in the database with the backup. Continue?", abort=True)
+    try:
+        written = backup.restore(url, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restore: restored {backup.describe(written)}; schema at revision {backup.schema_revision(url)}")
 
 
 def init_app(app) -> None:
@@ -244,3 +306,6 @@ def init_app(app) -> None:
     app.cli.add_command(referrals_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(translations_cli)
+    app.cli.add_command(worker)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

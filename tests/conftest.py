@@ -102,8 +102,13 @@ class SmtpSink:
 
     def __init__(self):
         self.messages: list[str] = []
+        self.delay = 0.0  # seconds each message takes, for tests of workers racing each other
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         self.messages.append(envelope.content.decode("utf-8", "replace"))
         return "250 OK"
 
@@ -123,3 +128,57 @@ def smtp_sink():
     sink.port = port
     yield sink
     controller.stop()
+
+
+class HangingServer:
+    """A mail server that accepts every connection and never says a word (not even its greeting),
+    counting the connections it accepted."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.connections: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def accepted(self) -> int:
+        return len(self.connections)
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # the accept timed out (or the listener closed): look at _stop again
+                continue
+            self.connections.append(connection)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for connection in [self.listener, *self.connections]:
+            connection.close()
+
+
+@pytest.fixture
+def hanging_smtp():
+    server = HangingServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: a mail server that is down."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -135,6 +135,16 @@ def send_referral(app, *, at=T0, kind="self", locale="en", details=None, phone=P
         return referral.reference
 
 
+def deliver_notices(app):
+    """One pass of the notice worker (`flask --app haven worker --once`): the request that saves a
+    referral only leaves its staff notice in the outbox."""
+    from haven import db
+    from haven.services import notify
+
+    with app.app_context():
+        return notify.send_pending(db.session(), app.config)
+
+
 def set_state(app, reference, **values):
     """Put a referral in a state directly (for tests of lists, not of the actions that get there)."""
     from sqlalchemy import update

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..extensions import csrf, derived_key, limiter
-from ..services import intake, notify, referrals
+from ..services import intake, referrals
 from .forms import MORE_STEPS, ConcernForm, SelfReferralForm
 from .views import bp
 
@@ -92,8 +92,8 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
                                           name=name, contact=contact, details=details, message=message)
         session = db.session()
         try:
-            referral, created = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
-                                                 targets=_targets(), match_key=config["MATCH_KEY"].encode())
+            referral, _created = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
+                                                  targets=_targets(), match_key=config["MATCH_KEY"].encode())
             # A double click sends the same token twice and the browser shows the second answer:
             # each answer carries a fresh token, so the page she ends up on always works.
             token = referrals.issue_continuation(session, referral) if kind == "self" else None
@@ -101,9 +101,9 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
             session.rollback()
             current_app.logger.error("a referral could not be saved (database error)")
             return render_template(template, form=form, failed=True), 503
+        # Its staff notice was committed with it (notice_outbox): the worker sends it, so a mail
+        # server that hangs never holds this answer.
         g.referral_accepted = True
-        if created:
-            notify.notify(session, config, referral)
         if token is None:
             return _sent(kind, danger=details.get("danger_now") == "yes")
         return _sent(kind, step=STEP_NAMES[0], form=_step_form(STEP_NAMES[0], token))
@@ -159,8 +159,6 @@ def self_referral_more(locale):
         session.rollback()
         current_app.logger.error("a referral could not be updated (database error)")
         return _sent("self", step=name, form=form, status=503, failed=True)
-    if continued.escalated:
-        notify.notify(session, current_app.config, continued.referral)
     danger = continued.danger
     if last:
         return _sent("self", danger=danger, saved=not finishing)

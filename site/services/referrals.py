@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import EqualityResponse, Referral, ReferralAnswer
 from ..security.crypto import Keyring
-from . import matching, targets as response
+from . import matching, notify, targets as response
 from .targets import Targets
 
 TABLE = "referral"
@@ -118,7 +118,8 @@ def _seal(keyring: Keyring, referral: Referral, column: str, value: str | None) 
 
 def submit(session: Session, keyring: Keyring, submission: Submission, *, targets: Targets,
            match_key: bytes, now: datetime | None = None) -> tuple[Referral, bool]:
-    """Encrypt and commit, with the triage columns, the response target and the repeat check.
+    """Encrypt and commit, with the triage columns, the response target, the repeat check and the
+    staff notice waiting in the outbox (one transaction).
     Returns (referral, created); a resent token returns the first referral.
 
     Raises whatever the database raises on any other failure: the caller must then tell the
@@ -147,6 +148,7 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     _seal(keyring, referral, "details_enc", json.dumps(submission.details, ensure_ascii=False))
     _seal(keyring, referral, "message_enc", submission.message)
     session.add(referral)
+    notify.enqueue(session, referral, "new")
     try:
         session.commit()
     except IntegrityError:
@@ -245,8 +247,8 @@ def add_more(session: Session, keyring: Keyring, token: str | None, changes: dic
     _triage(referral, contact, details, targets)
     escalated = was != "urgent" and referral.priority == "urgent"
     if escalated:
-        # The staff notice said "standard": send it again, now saying "urgent".
-        referral.notice_sent_at = None
+        # The staff notice said "standard": another goes, saying "urgent", committed with the answers.
+        notify.enqueue(session, referral, "urgent")
     _seal(keyring, referral, "contact_enc", json.dumps(contact, ensure_ascii=False))
     _seal(keyring, referral, "details_enc", json.dumps(details, ensure_ascii=False))
     if changes.get("name"):

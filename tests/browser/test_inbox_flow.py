@@ -15,7 +15,7 @@ from sqlalchemy import select
 from haven import db
 from haven.models import AuditEvent, Referral
 from tests.browser.keyboard import press, sign_in, type_into
-from tests.helpers import assert_accessible, make_account
+from tests.helpers import assert_accessible, deliver_notices, make_account
 
 pytestmark = pytest.mark.browser
 PHONE = "07700 900 982"
@@ -42,7 +42,8 @@ def test_a_referral_from_the_form_to_its_closing(app, page, live_server, live_ap
     expect(page.get_by_text("Your extra answers have been saved too")).to_be_visible()
     page.context.clear_cookies()
 
-    # The notice: no personal data, a link to the referral.
+    # The notice, sent by the worker: no personal data, a link to the referral.
+    deliver_notices(live_app)
     assert len(smtp_sink.messages) == 2  # the new referral, and again once it became urgent
     link = re.search(r"(/staff/referrals/HV-[A-Z0-9]{5})", smtp_sink.messages[-1]).group(1)
     reference = link.rsplit("/", 1)[1]

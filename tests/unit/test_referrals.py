@@ -12,7 +12,7 @@ from haven import db
 from haven.models import Referral
 from haven.security.crypto import Keyring, new_key_entry
 from haven.services import referrals
-from tests.helpers import raw_database
+from tests.helpers import deliver_notices, raw_database
 
 CANARY = "canary-7f3a9c Zebedee Quartermaine"
 FORM = "/en/ask-for-help/form"
@@ -245,6 +245,7 @@ def test_the_canary_never_reaches_the_database_file_the_logs_or_the_notice(app, 
         html = send_more(client, html, **answers).get_data(as_text=True)
     client.post(CONCERN, data={**open_form(client, CONCERN), **CONCERN_ANSWERS})
     assert count(app) == 2
+    deliver_notices(app)
     keyring = app.extensions["haven_keyring"]
     with app.app_context():
         sent = [referrals.read(keyring, r) for r in db.session().scalars(select(Referral).order_by(Referral.id))]
@@ -276,32 +277,46 @@ def test_keys_rotate_re_encrypts_under_the_newest_key(app, client, runner):
 def test_each_new_referral_sends_one_notice_with_no_personal_data(app, client, smtp_sink):
     app.config["SMTP_PORT"] = smtp_sink.port
     _, html = double_click(client, {**open_form(client), **good_answers()})  # no second notice
+    assert smtp_sink.messages == []  # the request leaves the notice to the worker
+    assert deliver_notices(app).sent == 1
     assert len(smtp_sink.messages) == 1
     # The subject shows on lock screens: it never says how urgent; the body does.
     assert "Subject: Haven: a new referral" in smtp_sink.messages[0] and "Priority: standard" in smtp_sink.messages[0]
     send_more(client, html, danger_now="yes", abuse_kinds=["physical"])
     # Now urgent: the team is told again, and this time it says so.
+    deliver_notices(app)
     assert len(smtp_sink.messages) == 2
     notice = smtp_sink.messages[1]
     assert "Subject: Haven: a new referral" in notice and "Priority: urgent" in notice
+    assert "made this referral urgent" in notice
     assert f"/staff/referrals/{only_referral(app).reference}" in notice
     assert CANARY not in notice and "07700" not in notice and "+44" not in notice
     assert only_referral(app).notice_sent_at is not None
+    assert deliver_notices(app).sent == 0 and len(smtp_sink.messages) == 2  # nothing goes twice
 
 
 def test_a_failing_mail_server_never_loses_the_referral_and_the_notice_is_retried(app, client, runner, smtp_sink):
+    from haven.models import NoticeOutbox
+
+    def outbox():
+        with app.app_context():
+            return db.session().scalars(select(NoticeOutbox)).one()
+
     app.config["SMTP_PORT"] = 1  # nothing listens there
     response = client.post(FORM, data={**open_form(client), **good_answers()})
     assert response.status_code == 200
     referral = only_referral(app)
-    assert referral.notice_sent_at is None and referral.notice_attempts == 1
-    assert referral.notice_error == "ConnectionRefusedError"
+    assert referral.notice_sent_at is None and referral.notice_attempts == 0
+    assert (outbox().kind, outbox().sent_at, outbox().attempts) == ("new", None, 0)
     result = runner.invoke(args=["referrals", "send-notices"])
-    assert result.exit_code == 1 and "1 still failing" in result.output
+    assert result.exit_code == 1 and "0 sent, 1 failed, 1 waiting" in result.output
+    assert (outbox().attempts, outbox().last_error) == (1, "ConnectionRefusedError")
+    assert only_referral(app).notice_error == "ConnectionRefusedError"
     app.config["SMTP_PORT"] = smtp_sink.port
     result = runner.invoke(args=["referrals", "send-notices"])
-    assert result.exit_code == 0 and "1 sent" in result.output
-    assert len(smtp_sink.messages) == 1 and only_referral(app).notice_attempts == 3
+    assert result.exit_code == 0 and "1 sent, 0 failed, 0 waiting" in result.output
+    assert len(smtp_sink.messages) == 1 and only_referral(app).notice_attempts == 2
+    assert outbox().sent_at is not None and outbox().last_error is None
 
 
 def test_consent_names_the_organisation(client):
