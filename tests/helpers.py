@@ -237,3 +237,32 @@ def use_profile(app, *names: str) -> None:
 
 
 WHG, WM = "whg-2022", "wm-housing-group-2010"
+
+
+def confirmed_content(destination: Path) -> Path:
+    """A copy of content/ as an organisation would have it at launch: every placeholder supplied,
+    the response targets and areas confirmed, every published seed confirmed and checked today."""
+    import re
+    import shutil
+    from datetime import date
+
+    content = Path(__file__).resolve().parent.parent / "content"
+    shutil.copytree(content, destination)
+    supplied = {"phone": "0121 496 0000", "email": "da-team@example.org", "opening_hours": "Mon-Fri 09:00-17:00",
+                "areas": "Walsall"}
+    site = (destination / "site.yaml").read_text(encoding="utf-8")
+    site = re.sub(r'phone: "\[TO SUPPLY[^"]*"', f'phone: "{supplied["phone"]}"', site)
+    site = re.sub(r'email: "\[TO SUPPLY[^"]*"', f'email: "{supplied["email"]}"', site)
+    site = re.sub(r'opening_hours: "\[TO SUPPLY[^"]*"', f'opening_hours: "{supplied["opening_hours"]}"', site)
+    site = re.sub(r'- "\[TO SUPPLY[^"]*"', f'- "{supplied["areas"]}"', site)
+    (destination / "site.yaml").write_text(site.replace("confirmed: false", "confirmed: true"), encoding="utf-8")
+    areas = destination / "areas.yaml"
+    areas.write_text(areas.read_text(encoding="utf-8").replace("to_verify: true", "to_verify: false"), encoding="utf-8")
+    for page in (destination / "pages").glob("*/*.md"):
+        page.write_text(re.sub(r"\[TO SUPPLY:[^\]]*\]", "as the organisation supplied",
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
+    for seed in (destination / "services").glob("*.yaml"):
+        text = re.sub(r"(?m)^to_verify: .*$", "to_verify: []", seed.read_text(encoding="utf-8"))
+        seed.write_text(text.replace("last_verified: null", f"last_verified: {date.today().isoformat()}"),
+                        encoding="utf-8")
+    return destination

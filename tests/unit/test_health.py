@@ -60,3 +60,8 @@ def test_production_answers_the_load_balancer_over_plain_http(monkeypatch, test_
     client = app.test_client()
     assert client.get("/en/", base_url="http://10.0.0.7").status_code in (301, 302)
     assert_says_only(client.get("/healthz", base_url="http://10.0.0.7"), 200, "ok")
+
+
+def test_a_database_with_no_schema_is_503_migrations(tmp_path, test_config):
+    app = create_app({**test_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    assert_says_only(app.test_client().get("/healthz"), 503, "migrations")

@@ -1,0 +1,62 @@
+"""gunicorn's settings for Haven in production:
+
+    gunicorn -c gunicorn.conf.py haven.wsgi:app
+
+Set the number of processes with WEB_CONCURRENCY (not --workers): the entry point judges by it
+whether the rate limits must be shared through Redis.
+"""
+import os
+import sys
+
+from haven.config import ConfigError, check_shared_limits, process_count
+
+bind = os.environ.get("HAVEN_BIND", "127.0.0.1:8000")
+
+try:
+    workers = process_count(os.environ)
+except ConfigError as error:
+    print(f"haven: refusing to start: {error}", file=sys.stderr)
+    raise SystemExit(1) from None
+os.environ["WEB_CONCURRENCY"] = str(workers)  # what haven.wsgi reads, when unset
+# Threads carry the waits on PostgreSQL and the mail server; processes carry the CPU.
+worker_class = "gthread"
+threads = int(os.environ.get("HAVEN_THREADS", "4"))
+# A request that takes 30 s is stuck: its worker is replaced. Long enough for an evidence upload.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Load (and check: haven.wsgi fails closed) once in the master, before any worker: a refusal then
+# stops gunicorn with its one line, instead of workers failing to boot over and over.
+preload_app = True
+
+# gunicorn's control socket (gunicornc) is not used, and several servers on one host would share its path.
+control_socket_disable = True
+
+# Only the proxies listed may say, in X-Forwarded-Proto, that the request came over HTTPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# No access log: its lines carry URLs with their query strings (a postcode, a filter). Haven logs
+# each request itself, by route name (haven/logs.py). Everything else gunicorn says is JSON too.
+accesslog = None
+errorlog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": ["json"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        # A logging configuration turns gunicorn's access log on; this keeps it silent.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "formatters": {"json": {"()": "haven.logs.json_formatter"}},
+}
+
+
+def on_starting(server):
+    # The real count, should --workers have overridden WEB_CONCURRENCY on the command line.
+    try:
+        check_shared_limits(server.cfg.workers, server.app.wsgi().config["RATELIMIT_STORAGE_URI"])
+    except ConfigError as error:
+        print(f"haven: refusing to start: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
