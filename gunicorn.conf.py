@@ -44,12 +44,14 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "root": {"level": "INFO", "handlers": ["json"]},
     "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        # Its warnings about a bad request quote the request line; the filter drops the quote.
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True, "filters": ["no_request_lines"]},
         # A logging configuration turns gunicorn's access log on; this keeps it silent.
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
     "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
     "formatters": {"json": {"()": "haven.logs.json_formatter"}},
+    "filters": {"no_request_lines": {"()": "haven.logs.GunicornRequestLines"}},
 }
 
 

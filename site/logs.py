@@ -26,6 +26,21 @@ def json_formatter() -> JsonFormatter:
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
 
 
+class GunicornRequestLines(logging.Filter):
+    """gunicorn's own messages that quote a request (a request line it could not read, a request
+    whose handling failed) lose the quote and the client's address: they say what happened, and
+    the URL, query and all, stays out (gunicorn.conf.py sets this filter on gunicorn.error)."""
+
+    QUOTING = ("Invalid request from ip=", "Error handling request")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        for start in self.QUOTING:
+            if message.startswith(start):
+                record.msg, record.args = start.split(" from")[0], ()
+        return True
+
+
 class _Stderr(logging.StreamHandler):
     # The standard library's lastResort handler does the same: look sys.stderr up at each line, so
     # a stream that was replaced since (gunicorn's daemon, pytest's capture) is never written to.

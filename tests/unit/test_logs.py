@@ -122,3 +122,15 @@ def test_production_writes_each_record_as_one_json_object_per_line(app, client):
         "level": "INFO", "message": "request", "route": "public.home", "method": "GET", "status": 200}
     assert "time" in request and "/en/" not in json.dumps(request)
     assert records[-1]["message"] == "two\nlines" and records[-1]["level"] == "WARNING"
+
+
+@pytest.mark.parametrize("message, args, kept", [
+    ("Invalid request from ip=203.0.113.9: Invalid HTTP request line: 'GET /en/support-services?district=WS1 7PQ'",
+     None, "Invalid request"),
+    ("Error handling request %s %s", ("GET", "/en/support-services?district=WS1%207PQ"), "Error handling request"),
+    ("Booting worker with pid: %s", (4242,), "Booting worker with pid: 4242"),
+])
+def test_gunicorns_own_lines_about_a_request_lose_its_url_and_address(message, args, kept):
+    record = logging.LogRecord("gunicorn.error", logging.WARNING, __file__, 1, message, args, None)
+    assert logs.GunicornRequestLines().filter(record) is True
+    assert record.getMessage() == kept

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import gunicorn
 import pytest
 
 from haven import config
@@ -169,15 +170,32 @@ def test_a_full_production_configuration_starts_under_gunicorn_and_logs_only_jso
     status, _, _ = get(f"{base}/en/support-services?district=CANARY-7f3a9&need=CANARY-7f3a9",
                        **{"X-Forwarded-Proto": "https"})
     assert status in (200, 400)
+    # A request line gunicorn cannot read, which its warning would otherwise quote.
+    with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as raw:
+        raw.sendall(b"GET /en/?postcode=CANARY-7f3a9\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
     server.terminate()
     server.wait(timeout=15)
     lines = log.read_text().splitlines()
     records = [json.loads(line) for line in lines]  # every line, gunicorn's too, is one JSON object
     assert all("CANARY-7f3a9" not in line for line in lines)
     assert any(record.get("logger", "").startswith("gunicorn") for record in records)
+    assert any(r["logger"] == "gunicorn.error" and r["message"] == "Invalid request" for r in records)
     requests = [(r["route"], r["method"], r["status"]) for r in records if r.get("logger") == "haven.request"]
     assert ("health.healthz", "GET", 200) in requests
     assert ("public.home", "GET", 200) in requests
     assert ("public.support_services", "GET", status) in requests
     assert all(isinstance(r["duration_ms"], float) and len(r["request_id"]) == 32
                for r in records if r.get("logger") == "haven.request")
+
+
+def test_workers_given_on_gunicorns_command_line_are_counted_too(app, database_url, launch_content):
+    postgresql_only(database_url)
+    environ = serving_environ(launch_content, DATABASE_URL=database_url, HAVEN_BIND=f"127.0.0.1:{free_port()}")
+    result = subprocess.run([str(GUNICORN), "-c", "gunicorn.conf.py", "--workers", "3", "haven.wsgi:app"], cwd=ROOT,
+                            env=environ, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    *before, last = result.stderr.splitlines()
+    assert last == REFUSAL + ("HAVEN_RATELIMIT_STORAGE_URI must be a redis:// URL when 3 processes serve "
+                              "(WEB_CONCURRENCY); memory:// keeps a separate count in each")
+    assert [json.loads(line)["message"] for line in before] == ["Starting gunicorn " + gunicorn.__version__]
