@@ -4,6 +4,8 @@ A request's line says which route answered (the endpoint's name, never the URL: 
 or a token in a path could carry what someone typed), the method, the status, how long it took in
 milliseconds and a request id, and nothing else about the request: no address, no header, no
 form field. gunicorn's own access log stays off (gunicorn.conf.py), so this is the only one.
+(Werkzeug's development server, `flask run`, writes its own lines with the URL; it never serves
+production, and its logger is left alone: the browser tests read it.)
 """
 from __future__ import annotations
 
@@ -66,9 +68,6 @@ def configure(stream=None) -> None:
     handler.setFormatter(json_formatter())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    # Werkzeug's development server logs each request with its URL; it never serves production,
-    # but should it run there, its lines would carry query strings.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:
