@@ -2,8 +2,8 @@
 
     gunicorn -c gunicorn.conf.py haven.wsgi:app
 
-Set the number of processes with WEB_CONCURRENCY (not --workers): the entry point judges by it
-whether the rate limits must be shared through Redis.
+WEB_CONCURRENCY sets the number of processes (2 unless set); with more than one, the rate limits
+must be shared through Redis (HAVEN_RATELIMIT_STORAGE_URI=redis://...), or Haven refuses to start.
 """
 import os
 import sys
@@ -12,16 +12,25 @@ from haven.config import ConfigError, check_shared_limits, process_count
 
 bind = os.environ.get("HAVEN_BIND", "127.0.0.1:8000")
 
+
+def _refuse(reason) -> None:
+    print(f"haven: refusing to start: {reason}", file=sys.stderr)
+    raise SystemExit(1)
+
+
 try:
     workers = process_count(os.environ)
 except ConfigError as error:
-    print(f"haven: refusing to start: {error}", file=sys.stderr)
-    raise SystemExit(1) from None
+    _refuse(error)
 os.environ["WEB_CONCURRENCY"] = str(workers)  # what haven.wsgi reads, when unset
 # Threads carry the waits on PostgreSQL and the mail server; processes carry the CPU.
 worker_class = "gthread"
-threads = int(os.environ.get("HAVEN_THREADS", "4"))
-# A request that takes 30 s is stuck: its worker is replaced. Long enough for an evidence upload.
+threads = os.environ.get("HAVEN_THREADS", "4")
+if not threads.isdigit() or int(threads) < 1:
+    _refuse(f"HAVEN_THREADS must be a whole number, 1 or more, not {threads!r}")
+threads = int(threads)
+# A process silent for 30 s is hung and is replaced. With threads this is not a limit on one
+# request: a slow evidence upload on a poor connection is not cut off.
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
@@ -36,7 +45,7 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # No access log: its lines carry URLs with their query strings (a postcode, a filter). Haven logs
-# each request itself, by route name (haven/logs.py). Everything else gunicorn says is JSON too.
+# each request itself, by route name (haven.logs). Everything else gunicorn says is JSON too.
 accesslog = None
 errorlog = "-"
 logconfig_dict = {
@@ -60,5 +69,4 @@ def on_starting(server):
     try:
         check_shared_limits(server.cfg.workers, server.app.wsgi().config["RATELIMIT_STORAGE_URI"])
     except ConfigError as error:
-        print(f"haven: refusing to start: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _refuse(error)
