@@ -130,8 +130,8 @@ def get(url: str, **headers):
 
 @pytest.fixture
 def gunicorn_server(app, database_url, launch_content, tmp_path):
-    """gunicorn -c gunicorn.conf.py haven.wsgi:app on a free port, two processes sharing nothing
-    but PostgreSQL (WEB_CONCURRENCY=1 each would be one; two need Redis, started elsewhere)."""
+    """gunicorn -c gunicorn.conf.py haven.wsgi:app on a free port: one process (WEB_CONCURRENCY=1;
+    two would need Redis for the limits), PostgreSQL, confirmed content. Stopped whatever happens."""
     postgresql_only(database_url)
     port = free_port()
     environ = serving_environ(launch_content, DATABASE_URL=database_url, HAVEN_BIND=f"127.0.0.1:{port}")
