@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, assets, cli, db, errors, i18n
+from . import access, assets, cli, db, errors, i18n, logs
 from . import config as config_module
 from .extensions import babel, csrf, limiter
 from .security import headers
@@ -58,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
+    logs.init_app(app)  # first, so its hooks time everything after them
+
     app.extensions["haven_profile"] = load_profile(app.config["CONTENT_DIR"])
     app.extensions["haven_keyring"] = Keyring.parse(app.config["DATA_KEYS"])
 
@@ -75,12 +77,14 @@ def create_app(config: dict | None = None) -> Flask:
     assets.init_app(app)
 
     from .editor import bp as editor_bp
+    from .health import bp as health_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(health_bp)
 
     @app.context_processor
     def _site_profile():

@@ -156,3 +156,64 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
     }
+
+
+# ---- the production entry point (haven.wsgi) ------------------------------------------------------
+# config.load refuses production without its secrets and keys; these are what serving it to the
+# public needs besides, each a plain function so the tests can call it and gunicorn.conf.py share it.
+
+# gunicorn.conf.py starts this many processes unless WEB_CONCURRENCY says otherwise: two, so one
+# busy or restarting process never leaves the site without an answer.
+DEFAULT_PROCESSES = 2
+
+
+def process_count(env) -> int:
+    """How many processes serve on this host (WEB_CONCURRENCY, which gunicorn reads too)."""
+    count = _count(env, "WEB_CONCURRENCY", str(DEFAULT_PROCESSES))
+    if count < 1:
+        raise ConfigError("WEB_CONCURRENCY must be 1 or more")
+    return count
+
+
+def check_shared_limits(processes: int, storage_uri: str) -> None:
+    # With memory://, each process would count only the forms it served itself: the limits would
+    # be multiplied by the number of processes, and a sign-in lockout would hold in one of them.
+    if processes > 1 and not storage_uri.startswith("redis"):
+        raise ConfigError(f"HAVEN_RATELIMIT_STORAGE_URI must be a redis:// URL when {processes} processes serve "
+                          "(WEB_CONCURRENCY); memory:// keeps a separate count in each")
+
+
+def serving_settings(env) -> dict:
+    """The production entry point's settings: production even when HAVEN_ENV is unset, with
+    config.load's secrets and keys, and check_serving's settings besides."""
+    haven_env = env.get("HAVEN_ENV", "production")
+    if haven_env != "production":
+        raise ConfigError(f"HAVEN_ENV is {haven_env!r}, but haven.wsgi serves production only "
+                          "(leave HAVEN_ENV unset, or use `flask run` for development)")
+    # Production generates nothing into the instance folder: every secret must be given.
+    settings = load(PROJECT_ROOT / "instance", {**env, "HAVEN_ENV": "production"})
+    check_serving(settings, env)
+    return settings
+
+
+def check_serving(settings: dict, env) -> None:
+    """Refuse (ConfigError, one line) what config.load accepts in production but the public must
+    not be served with: SQLite, an address that is not HTTPS, limits that processes do not share."""
+    scheme = settings["DATABASE_URL"].split(":", 1)[0]
+    if not scheme.startswith("postgres"):
+        raise ConfigError(f"DATABASE_URL must be a PostgreSQL URL (postgresql://...) in production, not {scheme}")
+    if not settings["PUBLIC_URL"].startswith("https://"):
+        raise ConfigError("HAVEN_PUBLIC_URL must be set to Haven's https:// address in production")
+    check_shared_limits(process_count(env), settings["RATELIMIT_STORAGE_URI"])
+
+
+def check_content(content_dir: Path, loaded: dict[str, dict] | None, locales) -> None:
+    """Refuse while `flask --app haven content check` fails in production: a placeholder, an
+    unconfirmed target or a listing not checked would be shown to the public as it is."""
+    from .services.content_check import check
+
+    passes, lines = check(content_dir, True, loaded=loaded, locales=locales)
+    if not passes:
+        first = lines[0].split(": ", 1)[-1] if lines else "unknown"
+        raise ConfigError(f"the content is not ready ({len(lines)} to do, first: {first}); "
+                          "run `flask --app haven content check`")

@@ -1,6 +1,7 @@
 """Helpers the unit and browser tests share."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 
@@ -247,3 +248,75 @@ def use_profile(app, *names: str) -> None:
 
 
 WHG, WM = "whg-2022", "wm-housing-group-2010"
+
+
+def confirmed_content(destination: Path) -> Path:
+    """A copy of content/ as an organisation would have it at launch: every placeholder supplied,
+    the response targets and areas confirmed, every published seed confirmed and checked today."""
+    import re
+    import shutil
+    from datetime import date
+
+    content = Path(__file__).resolve().parent.parent / "content"
+    shutil.copytree(content, destination)
+    supplied = {"phone": "0121 496 0000", "email": "da-team@example.org", "opening_hours": "Mon-Fri 09:00-17:00",
+                "areas": "Walsall"}
+    site = (destination / "site.yaml").read_text(encoding="utf-8")
+    site = re.sub(r'phone: "\[TO SUPPLY[^"]*"', f'phone: "{supplied["phone"]}"', site)
+    site = re.sub(r'email: "\[TO SUPPLY[^"]*"', f'email: "{supplied["email"]}"', site)
+    site = re.sub(r'opening_hours: "\[TO SUPPLY[^"]*"', f'opening_hours: "{supplied["opening_hours"]}"', site)
+    site = re.sub(r'- "\[TO SUPPLY[^"]*"', f'- "{supplied["areas"]}"', site)
+    (destination / "site.yaml").write_text(site.replace("confirmed: false", "confirmed: true"), encoding="utf-8")
+    areas = destination / "areas.yaml"
+    areas.write_text(areas.read_text(encoding="utf-8").replace("to_verify: true", "to_verify: false"), encoding="utf-8")
+    for page in (destination / "pages").glob("*/*.md"):
+        page.write_text(re.sub(r"\[TO SUPPLY:[^\]]*\]", "as the organisation supplied",
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
+    for seed in (destination / "services").glob("*.yaml"):
+        text = re.sub(r"(?m)^to_verify: .*$", "to_verify: []", seed.read_text(encoding="utf-8"))
+        seed.write_text(text.replace("last_verified: null", f"last_verified: {date.today().isoformat()}"),
+                        encoding="utf-8")
+    return destination
+
+
+# The resident's forms, for the tests that follow what a person types (test_referrals: database,
+# notice; test_logs: every log line).
+CANARY = "canary-7f3a9c Zebedee Quartermaine"
+FORM = "/en/ask-for-help/form"
+MORE = "/en/ask-for-help/more"
+CONCERN = "/en/tell-us-about-someone"
+
+
+def open_form(client, path=FORM) -> dict:
+    html = client.get(path).get_data(as_text=True)
+    fields = {}
+    for name in ("csrf_token", "token"):
+        fields[name] = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+    return fields
+
+
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+
+
+def send_more(client, html: str, **answers):
+    """Send the optional page shown in html, with these answers; returns the response."""
+    fields = {"more_token": hidden(html, "more_token"),
+              "step": hidden(html, "step")}
+    return client.post(MORE, data={**fields, **answers})
+
+
+# Every field a person types into, on both forms and every optional page: the canary in each
+# free-text field, and in the local part of the email; the phone number is personal too.
+CANARY_EMAIL = "zebedee.quartermaine.7f3a9c@example.org"
+SELF_FIRST_PAGE = {"preferred": "home", "address": CANARY, "someone_else": CANARY, "voicemail": "yes",
+                   "phone": "07700 900 982", "email": CANARY_EMAIL, "consent": "y"}
+SELF_MORE = [{"danger_now": "yes", "abuse_kinds": ["physical"]},
+             {"help_wanted": ["other"], "help_other": CANARY, "message": CANARY},
+             {"name": CANARY, "also_ok": ["call", "email"], "safe_times": CANARY, "language": CANARY,
+              "access_other": CANARY},
+             # The equality page has nothing to type: its answers are all choices.
+             {"gender": "prefer_not", "ethnic_group": "other"}]
+CONCERN_ANSWERS = {"who": CANARY, "where": CANARY, "worry": CANARY, "danger_now": "yes", "contact_back": "yes",
+                   "reporter_name": CANARY, "method": "email", "email": CANARY_EMAIL, "phone": "07700 900 982"}
+PERSONAL = [CANARY, "7f3a9c", "7700900982", "7700 900 982"]

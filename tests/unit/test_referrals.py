@@ -12,39 +12,15 @@ from haven import db
 from haven.models import Referral
 from haven.security.crypto import Keyring, new_key_entry
 from haven.services import referrals
-from tests.helpers import deliver_notices, raw_database
+from tests.helpers import (CANARY, CANARY_EMAIL, CONCERN, CONCERN_ANSWERS, FORM, MORE, PERSONAL, SELF_FIRST_PAGE,
+                           SELF_MORE, deliver_notices, hidden, open_form, raw_database, send_more)
 
-CANARY = "canary-7f3a9c Zebedee Quartermaine"
-FORM = "/en/ask-for-help/form"
-CONCERN = "/en/tell-us-about-someone"
-
-
-def open_form(client, path=FORM) -> dict:
-    html = client.get(path).get_data(as_text=True)
-    fields = {}
-    for name in ("csrf_token", "token"):
-        fields[name] = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
-    return fields
 
 
 def good_answers(**changes) -> dict:
     """The first page: all that is needed to reach her safely."""
     return {"preferred": "call", "phone": "07700 900 982", "voicemail": "no",
             "someone_else": CANARY, "consent": "y", **changes}
-
-
-MORE = "/en/ask-for-help/more"
-
-
-def hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
-
-
-def send_more(client, html: str, **answers):
-    """Send the optional page shown in html, with these answers; returns the response."""
-    fields = {"more_token": hidden(html, "more_token"),
-              "step": hidden(html, "step")}
-    return client.post(MORE, data={**fields, **answers})
 
 
 def double_click(client, answers: dict) -> tuple[str, str]:
@@ -218,20 +194,6 @@ def test_the_form_never_puts_answers_in_a_url_and_marks_sensitive_fields(client)
     assert 'method="post"' in html
     for field in ("phone", "email", "someone_else", "address"):
         assert re.search(rf'id="{field}"[^>]*autocomplete="off"|autocomplete="off"[^>]*id="{field}"', html), field
-
-
-# Every field a person types into, on both forms and every optional page: the canary in each
-# free-text field, and in the local part of the email; the phone number is personal too.
-CANARY_EMAIL = "zebedee.quartermaine.7f3a9c@example.org"
-SELF_FIRST_PAGE = {"preferred": "home", "address": CANARY, "someone_else": CANARY, "voicemail": "yes",
-                   "phone": "07700 900 982", "email": CANARY_EMAIL, "consent": "y"}
-SELF_MORE = [{"danger_now": "yes", "abuse_kinds": ["physical"]},
-             {"help_wanted": ["other"], "help_other": CANARY, "message": CANARY},
-             {"name": CANARY, "also_ok": ["call", "email"], "safe_times": CANARY, "language": CANARY,
-              "access_other": CANARY}]
-CONCERN_ANSWERS = {"who": CANARY, "where": CANARY, "worry": CANARY, "danger_now": "yes", "contact_back": "yes",
-                   "reporter_name": CANARY, "method": "email", "email": CANARY_EMAIL, "phone": "07700 900 982"}
-PERSONAL = [CANARY, "7f3a9c", "7700900982", "7700 900 982"]
 
 
 def test_the_canary_never_reaches_the_database_file_the_logs_or_the_notice(app, client, caplog, database_url,
