@@ -6,12 +6,14 @@ are counted on the row and retried by `flask --app haven referrals send-notices`
 """
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..models import Referral
@@ -59,12 +61,24 @@ def notify(session: Session, config: dict, referral: Referral) -> bool:
     except (OSError, smtplib.SMTPException) as error:
         referral.notice_attempts += 1
         referral.notice_error = type(error).__name__
-        session.commit()
+        _record(session)
         return False
     referral.notice_attempts += 1
     referral.notice_sent_at = datetime.now(timezone.utc)
     referral.notice_error = None
-    session.commit()
+    return _record(session)
+
+
+def _record(session: Session) -> bool:
+    # The referral is committed before this: a database that fails now (PostgreSQL restarting)
+    # must not turn her "sent" into an error page. The notice then stays pending, and
+    # `referrals send-notices` sends it (perhaps a second time, never not at all).
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        logging.getLogger(__name__).warning("a notice's outcome could not be recorded (database error)")
+        return False
     return True
 
 
