@@ -9,12 +9,12 @@ Every wait is bounded; every server binds 127.0.0.1 on a free port.
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import threading
 import time
 import uuid
 
+import psycopg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -143,8 +143,6 @@ def test_postgresql_stopped_mid_stream_loses_no_sent_referral_and_the_app_recove
 
 
 def referral_lock_waiters(url: str) -> int:
-    import psycopg
-
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
         return connection.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                   "AND query LIKE 'INSERT INTO referral %'").fetchone()[0]
@@ -162,8 +160,6 @@ def test_a_process_killed_mid_request_leaves_no_half_written_referral(engine, ow
         if engine == "postgresql":
             # Certainly inside a transaction: the test holds the referral table, so four Sends
             # wait at their INSERT, having read what they need; then their process is killed.
-            import psycopg
-
             holder = psycopg.connect(url.replace("+psycopg", ""))
             holder.execute("LOCK TABLE referral IN EXCLUSIVE MODE")
             blocked: list = []
