@@ -97,15 +97,11 @@ lock: | $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/run.txt
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -q -o requirements/test.txt
 
-bench: setup system-deps
+# Every benchmark, then one table against the targets (bench/run_all.py). One throwaway PostgreSQL
+# cluster serves the runs that have a PostgreSQL variant (BENCH_POSTGRES_URL).
+bench: setup setup-test
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq; DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/home_page.py
-	$(BIN)/python bench/directory_page.py
-	$(BIN)/python bench/page_weights.py
-	$(BIN)/python bench/inbox.py
-	pg_virtualenv -t -c "-p 25433" bash -c 'BENCH_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python bench/inbox.py'
-	$(BIN)/python bench/reports.py
-	pg_virtualenv -t -c "-p 25433" bash -c 'BENCH_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python bench/reports.py'
+	pg_virtualenv -t -c "-p 25433" bash -c 'BENCH_POSTGRES_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python bench/run_all.py $(BENCH)'
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info site/*.egg-info $(MO_FILES) .pytest_cache test-artifacts

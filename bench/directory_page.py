@@ -19,6 +19,7 @@ import tempfile
 import urllib.request
 
 from home_page import BIN, CONNECTIONS, DURATION, ROOT, serve, wait_until_up
+from result import report
 
 PATH = "/en/support-services?district=WS1&open=1"
 P99_TARGET_MS = 250
@@ -68,6 +69,9 @@ def main() -> int:
     print(f"99th percentile latency: {p99:.1f} ms at {CONNECTIONS} connections (target <= {P99_TARGET_MS} ms) "
           f"{'PASS' if p99_ok else 'FAIL'}")
     print(f"support services page weight: {total} bytes (target <= {BYTES_TARGET}) {'PASS' if bytes_ok else 'FAIL'}")
+    report(f"directory {PATH}", f"p99 {p99:.1f} ms at {CONNECTIONS} connections ({rps:.0f} req/s)",
+           f"<= {P99_TARGET_MS} ms", p99_ok)
+    report(f"directory {PATH}", f"{total} bytes", f"<= {BYTES_TARGET}", bytes_ok)
     return 0 if p99_ok and bytes_ok else 1
 
 

@@ -1,8 +1,11 @@
-"""Home page throughput against a bare Flask app, and the home page's weight.
+"""Public pages' throughput against a bare Flask app, and the home page's weight.
 
-Serves Haven and a one-route Flask app under gunicorn (2 workers each, one at a time), loads each
-with wrk on 127.0.0.1 for a bounded time, and prints:
-  - Haven's home page requests per second as a ratio of the bare app's (target: at least 0.5)
+Serves Haven and a one-route Flask app under gunicorn (2 workers each), loads each with wrk on
+127.0.0.1 for a bounded time, and prints:
+  - each public page's requests per second as a ratio of the bare app's in the same run (the bare
+    app is measured before and after Haven's pages, and their mean is the yardstick, so a machine
+    that slows down part-way misleads less): the home page and an information page, each with a
+    target of at least 0.6 (the directory has its own benchmark, directory_page.py)
   - the home page's total bytes, HTML + CSS + JS, uncompressed (target: at most 30 KB)
 Exits 1 when a target is missed. Run with `make bench`.
 """
@@ -19,11 +22,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from result import report
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
-RATIO_TARGET = 0.5
+RATIO_TARGET = 0.6
+PAGES = {"home page": "/en/", "information page": "/en/help-for-myself"}
 BYTES_TARGET = 30 * 1024
 
 
@@ -82,23 +88,19 @@ def main() -> int:
     env = {**os.environ, "HAVEN_INSTANCE_PATH": instance, "HAVEN_ENV": "development"}
     processes = []
     try:
-        bare, bare_port = serve("bare_app:app", env, ROOT / "bench")
-        processes.append(bare)
-        bare_url = f"http://127.0.0.1:{bare_port}/"
-        wait_until_up(bare_url, bare)
-        bare_rps = requests_per_second(bare_url)
-        bare.terminate()
-        bare.wait()
-
         # As a real deployment is: migrated, with its listings (the home page names two of them).
         for command in (["db", "upgrade"], ["content", "load"]):
             subprocess.run([str(BIN / "flask"), "--app", "haven", *command], env=env, cwd=ROOT, check=True,
                            capture_output=True)
+        bare, bare_port = serve("bare_app:app", env, ROOT / "bench")
         haven, haven_port = serve("haven:create_app()", env, ROOT)
-        processes.append(haven)
-        base = f"http://127.0.0.1:{haven_port}"
+        processes += [bare, haven]
+        bare_url, base = f"http://127.0.0.1:{bare_port}/", f"http://127.0.0.1:{haven_port}"
+        wait_until_up(bare_url, bare)
         wait_until_up(base + "/en/", haven)
-        haven_rps = requests_per_second(base + "/en/")
+        bare_before = requests_per_second(bare_url)
+        haven_rps = {label: requests_per_second(base + path) for label, path in PAGES.items()}
+        bare_rps = (bare_before + requests_per_second(bare_url)) / 2
         sizes = page_weight(base)
     finally:
         for process in processes:
@@ -107,15 +109,22 @@ def main() -> int:
                 process.wait()
         shutil.rmtree(instance, ignore_errors=True)
 
-    ratio = haven_rps / bare_rps
+    ok = True
+    print(f"bare Flask app:  {bare_rps:9.0f} requests/s (mean of before and after)")
+    for label, rps in haven_rps.items():
+        ratio = rps / bare_rps
+        hit = ratio >= RATIO_TARGET
+        ok = ok and hit
+        print(f"Haven {label} ({PAGES[label]}): {rps:9.0f} requests/s, ratio {ratio:.2f} "
+              f"(target >= {RATIO_TARGET}) {'PASS' if hit else 'FAIL'}")
+        report(f"public pages: {label} {PAGES[label]}", f"ratio {ratio:.2f} ({rps:.0f} / {bare_rps:.0f} req/s)",
+               f">= {RATIO_TARGET}", hit)
     total = sum(sizes.values())
-    ratio_ok, bytes_ok = ratio >= RATIO_TARGET, total <= BYTES_TARGET
-    print(f"bare Flask app:  {bare_rps:9.0f} requests/s")
-    print(f"Haven home page: {haven_rps:9.0f} requests/s")
-    print(f"throughput ratio: {ratio:.2f} (target >= {RATIO_TARGET}) {'PASS' if ratio_ok else 'FAIL'}")
+    bytes_ok = total <= BYTES_TARGET
     print(f"home page weight: {total} bytes = html {sizes['html']} + css {sizes['css']} + js {sizes['js']}"
           f" (target <= {BYTES_TARGET}) {'PASS' if bytes_ok else 'FAIL'}")
-    return 0 if ratio_ok and bytes_ok else 1
+    report("public pages: home page /en/ weight", f"{total} bytes", f"<= {BYTES_TARGET}", bytes_ok)
+    return 0 if ok and bytes_ok else 1
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ from haven.migrations import upgrade  # noqa: E402
 from haven.models import Referral, StaffUser  # noqa: E402
 from haven.services import referrals, staff, targets  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from result import report  # noqa: E402
+
 ROWS = int(os.environ.get("BENCH_INBOX_ROWS", "100000"))
 REQUESTS = int(os.environ.get("BENCH_INBOX_REQUESTS", "40"))
 MEDIAN_TARGET, P95_TARGET = 0.150, 0.300
@@ -156,6 +159,9 @@ def main() -> int:
             median, p95, queries, rows = measure(app, client, path)
             hit = median < MEDIAN_TARGET and p95 < P95_TARGET
             ok = ok and hit
+            report(f"inbox on {engine_name}, {ROWS:,} referrals: {label}",
+                   f"median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {queries} queries",
+                   f"median < {MEDIAN_TARGET * 1000:.0f} ms, p95 < {P95_TARGET * 1000:.0f} ms", hit)
             print(f"  {label}: median {median * 1000:.0f} ms (target < {MEDIAN_TARGET * 1000:.0f}), "
                   f"p95 {p95 * 1000:.0f} ms (target < {P95_TARGET * 1000:.0f}), {queries} queries for {rows} rows"
                   f" {'ok' if hit else 'MISSED'}")

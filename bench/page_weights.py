@@ -57,6 +57,10 @@ def main() -> int:
     ok = weights[heaviest] <= TARGET
     print(f"heaviest public page: {weights[heaviest]} bytes ({heaviest}); home /en/ {weights['/en/']} bytes"
           f" (target <= {TARGET}) {'PASS' if ok else 'FAIL'}")
+    from result import report
+
+    report("page weights (every public page, en and ar)", f"heaviest {weights[heaviest]} bytes ({heaviest})",
+           f"<= {TARGET}", ok)
     return 0 if ok else 1
 
 

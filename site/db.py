@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,7 +58,13 @@ def init_app(app) -> None:
         for name in ("db_session", "db_reader"):
             session = g.pop(name, None)
             if session is not None:
-                session.close()
+                try:
+                    session.close()
+                except SQLAlchemyError:
+                    # The database went away under an open transaction (PostgreSQL restarting):
+                    # the connection is already dropped from the pool, which opens a new one
+                    # (pool_pre_ping), and the answer already given must stand.
+                    pass
 
 
 def engine() -> Engine:

@@ -7,6 +7,7 @@ get rel="noreferrer"; phone links read left-to-right inside Urdu and Arabic.
 """
 from __future__ import annotations
 
+import threading
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -37,15 +38,24 @@ def _mark_links(attrs, new=False):
     return attrs
 
 
-_cleaner = Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_mark_links], parse_email=False, skip_tags={"code"})],
-)
+def _new_cleaner() -> Cleaner:
+    return Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[partial(LinkifyFilter, callbacks=[_mark_links], parse_email=False, skip_tags={"code"})],
+    )
+
+
+# One per thread: a Cleaner keeps its parser's state while it works, so two threads of a gunicorn
+# worker rendering pages at once broke each other's parse (an IndexError, a 500 for the resident).
+_local = threading.local()
 
 
 def clean(html: str) -> str:
-    return _cleaner.clean(html)
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = _new_cleaner()
+    return cleaner.clean(html)

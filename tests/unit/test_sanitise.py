@@ -21,3 +21,27 @@ def test_https_mailto_and_tel_links_are_kept_and_marked():
     assert clean('<a href="https://example.org">site</a>') == '<a href="https://example.org" rel="noreferrer">site</a>'
     assert clean('<a href="mailto:help@example.org">mail</a>') == '<a href="mailto:help@example.org">mail</a>'
     assert clean('<a href="tel:08082000247">call</a>') == '<a href="tel:08082000247" dir="ltr" class="phone">call</a>'
+
+
+def test_threads_cleaning_at_once_each_get_their_own_page():
+    """gunicorn's threads render pages at once: a cleaner shared between them mixed up their
+    parses (an IndexError, a 500 for the resident, found by the fault drills)."""
+    import threading
+
+    pages = [f"<p>Page {n}: call <a href='tel:0800{n:06d}'>us</a>, see example.org</p>" * 40 for n in range(8)]
+    expected = [clean(page) for page in pages]
+    results: dict[int, list] = {n: [] for n in range(8)}
+
+    def work(n):
+        for _ in range(30):
+            try:
+                results[n].append(clean(pages[n]))
+            except Exception as error:  # noqa: BLE001 - the failure itself is what is counted
+                results[n].append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result == [expected[n]] * 30 for n, result in results.items())

@@ -1,0 +1,108 @@
+"""Referrals under load: 32 residents sending the self-referral at once for 20 seconds, against
+Haven under gunicorn (2 workers) on 127.0.0.1, on SQLite (a temporary file) or, with
+BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster), on PostgreSQL.
+
+Each sender opens the form (its CSRF cookie and signed stamp), sends the first page, and starts
+again. The app runs with no minimum fill time and a rate limit no sender reaches (every sender is
+127.0.0.1). Prints referrals accepted per second, the 95th percentile of the Send's latency
+(target on PostgreSQL: under 100 ms), that every "sent" answer has its row (counted after), and
+that no answer was a 5xx. Exits 1 when a target is missed.
+
+The senders are Python threads on the same two cores as the server, so the latency includes some
+of their own waiting: the figure is an upper bound. Options: --senders, --seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from haven.db import make_engine  # noqa: E402
+from haven.migrations import upgrade  # noqa: E402
+from haven.models import Referral  # noqa: E402
+from haven.security.crypto import new_key_entry  # noqa: E402
+from result import report  # noqa: E402
+from tests.live import HavenProcess, app_environment, send_self_referral  # noqa: E402
+
+P95_TARGET_MS = 100
+
+
+def fresh_database(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+
+
+def load(port: int, senders: int, seconds: float) -> list:
+    answers, lock, numbers = [], threading.Lock(), itertools.count()
+    deadline = time.monotonic() + seconds
+
+    def sender():
+        while time.monotonic() < deadline:
+            number = next(numbers)
+            answer = send_self_referral(port, f"07700 900 {number % 1000:03d}", f"bench {number}")
+            with lock:
+                answers.append(answer)
+
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    return answers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--senders", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_REFERRAL_SECONDS", "20")))
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="haven-bench-") as folder:
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        engine_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        fresh_database(url)
+        with HavenProcess(app_environment(url, Path(folder), new_key_entry("bench")), workers=2, threads=8) as haven:
+            send_self_referral(haven.port, "07700 900 000", "warm-up")  # both workers' first renders aside
+            started = time.monotonic()
+            answers = load(haven.port, options.senders, options.seconds)
+            elapsed = time.monotonic() - started
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            rows = connection.scalar(select(func.count(Referral.id))) - 1  # less the warm-up
+        engine.dispose()
+
+    sent = [answer for answer in answers if answer.sent]
+    errors = [answer for answer in answers if answer.status is None or answer.status >= 500]
+    others = len(answers) - len(sent) - len(errors)
+    latencies = sorted(answer.seconds * 1000 for answer in sent)
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("inf")
+    per_second = len(sent) / elapsed
+    rows_ok, errors_ok = rows == len(sent) and others == 0, not errors
+    p95_ok = p95 < P95_TARGET_MS if engine_name == "PostgreSQL" else None
+    name = f"referrals ({engine_name}, {options.senders} senders, {options.seconds:.0f} s)"
+    print(f"{name}: {per_second:.1f} accepted/s, p95 {p95:.0f} ms, {len(sent)} sent, {rows} rows, "
+          f"{len(errors)} 5xx or cut, {others} other answers")
+    report(name, f"{per_second:.1f} referrals accepted/s", "reported", None)
+    report(name, f"p95 Send latency {p95:.0f} ms",
+           f"< {P95_TARGET_MS} ms" if engine_name == "PostgreSQL" else "reported (target is PostgreSQL's)", p95_ok)
+    report(name, f"{rows} rows for {len(sent)} 'sent' ({others} other answers)", "every 'sent' a row", rows_ok)
+    report(name, f"{len(errors)} 5xx or broken answers", "0", errors_ok)
+    return 0 if rows_ok and errors_ok and p95_ok is not False else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
