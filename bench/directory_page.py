@@ -54,7 +54,7 @@ def main() -> int:
     for command in (["db", "upgrade"], ["content", "load"]):
         subprocess.run([str(BIN / "flask"), "--app", "haven", *command], env=env, cwd=ROOT, check=True,
                        capture_output=True)
-    haven, port = serve("haven:create_app()", env, ROOT)
+    haven, port = serve("haven:create_app()", env, ROOT / "bench")
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + PATH, haven)

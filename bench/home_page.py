@@ -53,6 +53,7 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
 
 
 def serve(app: str, env: dict, cwd: Path):
+    # cwd: never the repository's root, whose gunicorn.conf.py (production's checks) gunicorn would read.
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level",
@@ -93,7 +94,7 @@ def main() -> int:
             subprocess.run([str(BIN / "flask"), "--app", "haven", *command], env=env, cwd=ROOT, check=True,
                            capture_output=True)
         bare, bare_port = serve("bare_app:app", env, ROOT / "bench")
-        haven, haven_port = serve("haven:create_app()", env, ROOT)
+        haven, haven_port = serve("haven:create_app()", env, ROOT / "bench")
         processes += [bare, haven]
         bare_url, base = f"http://127.0.0.1:{bare_port}/", f"http://127.0.0.1:{haven_port}"
         wait_until_up(bare_url, bare)

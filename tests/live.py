@@ -24,7 +24,6 @@ from urllib.parse import urlencode
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 FORM = "/en/ask-for-help/form"
 SENT = "Your message has been sent"
@@ -64,7 +63,10 @@ class HavenProcess:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads", str(self.threads),
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60",
-             "haven:create_app()"], env=self.env, cwd=ROOT)
+             "haven:create_app()"],
+            # Not the repository: gunicorn would read its gunicorn.conf.py, whose production checks
+            # (PostgreSQL, Redis for several processes) these drills, on either engine, do not meet.
+            env=self.env, cwd=self.env["HAVEN_INSTANCE_PATH"])
         self.wait_until_serving()
         return self
 
