@@ -27,22 +27,25 @@ def now() -> datetime:
 
 @bp.get("/<locale:locale>/support-services")
 def support_services(locale):
+    moment = now()
+    # Rendered once per listings version (cache.get drops older ones), language, address and minute:
+    # "open now" is judged to the minute, as opening hours are written. The address as sent is the
+    # key, so a page already made is answered without reading the filters again; only pages that
+    # answered 200 are kept, and a whole postcode is never one of them (it is redirected).
+    key, minute = ("support-services", locale, request.query_string), int(moment.timestamp() // 60)
+    version, body = cache.page_cache().get(key, minute)
+    if body is not None and not current_app.debug:
+        return body
     areas = load_areas(current_app.config["CONTENT_DIR"])
     query = directory.read_query(request.args, areas, MESSAGES)
     if query.redirect and not query.errors:
         # Someone typed a whole postcode: keep only the district, in the URL and in the history.
         return redirect(url_for("public.support_services", **query.args()), 303)
-    moment = now()
-    if query.errors or current_app.debug:
-        return _render(locale, query, areas, moment), 400 if query.errors else 200
-    # Rendered once per listings version (cache.get drops older ones), language, filter and minute:
-    # "open now" is judged to the minute, as opening hours are written.
-    key, minute = ("support-services", locale, tuple(query.args().items())), int(moment.timestamp() // 60)
-    version, body = cache.page_cache().get(key, minute)
-    if body is None:
-        body = _render(locale, query, areas, moment)
-        if not g.get("page_incomplete"):
-            cache.page_cache().put(key, body, version, minute)
+    body = _render(locale, query, areas, moment)
+    if query.errors:
+        return body, 400
+    if not g.get("page_incomplete") and not current_app.debug:
+        cache.page_cache().put(key, body, version, minute)
     return body
 
 
