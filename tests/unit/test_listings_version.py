@@ -96,3 +96,16 @@ def test_this_processs_own_change_shows_at_once(app, client, clock):
         listing_store.set_state(session, listing_store.by_slug(session, "walsall-test-service"), "retired", "editor")
         session.commit()
     assert names(soup(client.get(path)), "local-heading") == []
+
+
+def test_without_the_listings_version_the_public_pages_still_answer_and_say_so_once(test_config, tmp_path, caplog):
+    # A database with no tables: the version cannot be read, nor the listings.
+    app = create_app({**test_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+                      "VERSION_CHECK_SECONDS": 0})
+    client = app.test_client()
+    with caplog.at_level("WARNING", logger="haven.public.cache"):
+        for _ in range(3):
+            response = client.get("/en/")
+            assert response.status_code == 200 and 'href="tel:999"' in response.get_data(as_text=True)
+    assert [r.getMessage() for r in caplog.records if r.name == "haven.public.cache"] == [
+        "listings version could not be read; serving the pages already rendered"]
