@@ -59,7 +59,11 @@ class Redis:
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
              "--appendonly", "no", "--dir", str(tmp_path)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for(self._answers, self.process, "redis-server")
+        try:
+            _wait_for(self._answers, self.process, "redis-server")
+        except BaseException:
+            self.stop()
+            raise
 
     def _answers(self) -> bool:
         try:
@@ -91,7 +95,11 @@ class Haven:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
              "haven:create_app()"], env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
-        _wait_for(self._answers, self.process, "haven under gunicorn")
+        try:
+            _wait_for(self._answers, self.process, "haven under gunicorn")
+        except BaseException:
+            self.stop()
+            raise
 
     def _answers(self) -> bool:
         try:
