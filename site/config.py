@@ -138,7 +138,7 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("HAVEN_RATELIMIT_STORAGE_URI", "memory://"),
         # Redis down must not stop a form: each process then counts on its own, in memory, and
         # Flask-Limiter warns once (and says when Redis is back). A Redis that hangs is given a
-        # second, not the person's whole wait.
+        # second at a time, not the person's whole wait.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 1, "socket_timeout": 1}
                                       if env.get("HAVEN_RATELIMIT_STORAGE_URI", "").startswith("redis") else {}),

@@ -82,3 +82,40 @@ def test_two_processes_share_staff_sessions_the_rate_limit_and_listing_changes(a
         assert status == 429 and SENT not in page
     assert referral_count(app) == 3
     assert FALLBACK_WARNING not in one.log() + two.log()
+
+
+def test_with_redis_hanging_the_form_still_sends_after_a_moment(app, haven_process):
+    import socket
+    import threading
+
+    # Something that takes the connection and never answers, as a Redis stuck under load would.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held, stop = [], threading.Event()
+
+    def hold():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+        haven = haven_process(HAVEN_RATELIMIT_STORAGE_URI=url)
+        started = time.monotonic()
+        status, page = send_self_referral(haven.port)
+        assert status == 200 and SENT in page and referral_count(app) == 1
+        # The Redis time-outs (a second each) held it up, not the person's whole wait.
+        assert time.monotonic() - started < 8
+        assert haven.log().count(FALLBACK_WARNING) == 1
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for connection in held:
+            connection.close()
+        listener.close()
