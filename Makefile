@@ -61,12 +61,14 @@ translations: $(VENV)/.run-installed
 # ---- tests --------------------------------------------------------------------------------------
 
 # Debian's Chromium (Playwright cannot download browsers here), PostgreSQL, and Noto fonts so
-# screenshots show Gurmukhi, Urdu and Arabic as people's phones do; only when missing.
+# screenshots show Gurmukhi, Urdu and Arabic as people's phones do; redis-server for the fault
+# drills (they start their own on a free port: it need not run as a service); only when missing.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pg_virtualenv >/dev/null || missing="$$missing postgresql postgresql-common"; \
 	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq; \

@@ -13,6 +13,7 @@ from . import config as config_module
 from .extensions import babel, csrf, limiter
 from .security import headers
 from .security.crypto import Keyring
+from .sessions import CookieFirstSessions
 from .services.content import load_profile
 
 
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["haven_profile"] = load_profile(app.config["CONTENT_DIR"])
     app.extensions["haven_keyring"] = Keyring.parse(app.config["DATA_KEYS"])
 
+    app.session_interface = CookieFirstSessions()  # public pages are read without a cookie (sessions.py)
     db.init_app(app)
     if app.config.get("CHECK_STORED_KEYS"):
         _check_stored_keys(app)

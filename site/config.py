@@ -136,6 +136,12 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "PUBLIC_URL": env.get("HAVEN_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Flask-Limiter: memory for one process; a redis:// URL when several processes serve.
         "RATELIMIT_STORAGE_URI": env.get("HAVEN_RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis down must not stop a form: each process then counts on its own, in memory, and
+        # Flask-Limiter warns once (and says when Redis is back). A Redis that hangs is given a
+        # second at a time, not the person's whole wait.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                      if env.get("HAVEN_RATELIMIT_STORAGE_URI", "").startswith("redis") else {}),
         "REFERRAL_LIMITS": env.get("HAVEN_REFERRAL_LIMITS", "5 per 10 minutes;20 per day"),
         # How many reverse proxies in front of Haven set X-Forwarded-For and -Proto. Behind one,
         # every request otherwise comes from 127.0.0.1 and one client's limit becomes everyone's.

@@ -5,8 +5,9 @@ Talisman is not here: it keeps its settings on the instance, so each app gets it
 import hashlib
 import hmac
 import ipaddress
+import logging
 
-from flask import current_app, request
+from flask import current_app, has_app_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
@@ -48,3 +49,18 @@ limiter = Limiter(key_func=client_key, default_limits=[])
 def _reading_is_never_limited() -> bool:
     # Only sending a form is limited; skipping the check for reads keeps every page fast.
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+class _ToAppLog(logging.Handler):
+    """Flask-Limiter's own warnings (Redis unreachable, so limits fall back to each process's memory;
+    once per outage, not per request) go out through the app's log, where Haven's other lines go:
+    the library's logger writes nowhere by itself."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if has_app_context():
+            current_app.logger.handle(record)
+
+
+_limiter_log = logging.getLogger("flask-limiter")
+_limiter_log.addHandler(_ToAppLog(logging.WARNING))
+_limiter_log.propagate = False  # the app's log reaches the root logger itself: once is enough

@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -41,3 +41,14 @@ class ListingRevision(Base):
     author: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     listing: Mapped[Listing] = relationship(back_populates="revisions")
+
+
+class ListingsVersion(Base):
+    """One row: a number raised in the same transaction as every change residents could see in the
+    listings (services.listing_store). Each process compares it with the number its rendered public
+    pages were made from (public/cache.py), so an editor's change reaches every process and host."""
+
+    __tablename__ = "listings_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -11,6 +11,7 @@ from .. import db
 from ..services import directory, listing_store
 from ..services.areas import load_areas
 from ..services.listings import CATEGORIES
+from . import cache
 from .views import bp
 
 MESSAGES = {
@@ -26,20 +27,36 @@ def now() -> datetime:
 
 @bp.get("/<locale:locale>/support-services")
 def support_services(locale):
+    moment = now()
+    # Rendered once per listings version (cache.get drops older ones), language, address and minute:
+    # "open now" is judged to the minute, as opening hours are written. The address as sent is the
+    # key, so a page already made is answered without reading the filters again; only pages that
+    # answered 200 are kept, and a whole postcode is never one of them (it is redirected).
+    key, minute = ("support-services", locale, request.query_string), int(moment.timestamp() // 60)
+    version, body = cache.page_cache().get(key, minute)
+    if body is not None and not current_app.debug:
+        return body
     areas = load_areas(current_app.config["CONTENT_DIR"])
     query = directory.read_query(request.args, areas, MESSAGES)
     if query.redirect and not query.errors:
         # Someone typed a whole postcode: keep only the district, in the URL and in the history.
         return redirect(url_for("public.support_services", **query.args()), 303)
-    moment = now()
+    body = _render(locale, query, areas, moment)
+    if query.errors:
+        return body, 400
+    if not g.get("page_incomplete") and not current_app.debug:
+        cache.page_cache().put(key, body, version, minute)
+    return body
+
+
+def _render(locale, query, areas, moment) -> str:
     result = directory.search(listing_store.published(db.reader()), query, areas, moment)
     view = directory.presenter(locale, moment)
     national, local = [view(d) for d in result.national], [view(d) for d in result.local]
     # The compact cards leave out what is not confirmed yet; one line on the page says so instead.
     checking = any(item.to_verify or not item.last_verified for item in national + local)
     return render_template("public/support_services.html", query=query, areas=areas, categories=CATEGORIES,
-                           national=national, local=local, result=result, checking=checking), \
-        400 if query.errors else 200
+                           national=national, local=local, result=result, checking=checking)
 
 
 @bp.app_context_processor

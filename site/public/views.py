@@ -7,9 +7,12 @@ from ..extensions import csrf
 from ..i18n import DEFAULT_LOCALE, LOCALES, select_locale
 from ..security.headers import send_no_referrer
 from ..services.pages import load_page, menu
+from . import cache
 from .cache import cached_page
 
 bp = Blueprint("public", __name__)
+# The rendered pages, and the listings version they were made from (public/cache.py).
+bp.record_once(lambda state: cache.init_app(state.app))
 
 MENU_TITLES = {
     "help": _l("Getting help"),

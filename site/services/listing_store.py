@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select, update as sql_update
 from sqlalchemy.orm import Session
 
-from ..models import Listing, ListingRevision
+from ..models import Listing, ListingRevision, ListingsVersion
 from . import audit
 from .listings import STATES, validate
 
@@ -53,6 +53,27 @@ def published(session: Session) -> list[dict]:
             session.scalars(select(Listing).where(Listing.state == "published").order_by(Listing.slug))]
 
 
+# Set on a session whose transaction raised the version, so this process can look again as soon
+# as it commits (public/cache.py) rather than at its next periodic look.
+CHANGED = "haven_listings_changed"
+
+
+def bump_version(session: Session) -> None:
+    """Raise the listings version in the caller's transaction. The UPDATE locks the row until
+    commit, so versions follow the order transactions commit in: a process can never read a
+    number whose change it cannot see yet."""
+    raised = session.execute(sql_update(ListingsVersion).where(ListingsVersion.id == 1)
+                             .values(version=ListingsVersion.version + 1))
+    if raised.rowcount == 0:  # the row is made by migration 0018; only a hand-emptied table lacks it
+        session.execute(insert(ListingsVersion).values(id=1, version=1))
+    session.info[CHANGED] = True
+
+
+def version(session: Session) -> int:
+    """The listings version now: one row by its primary key."""
+    return session.scalar(select(ListingsVersion.version).where(ListingsVersion.id == 1)) or 0
+
+
 def _revise(session: Session, listing: Listing, action: str, author: str) -> ListingRevision:
     number = (listing.revisions[-1].number + 1) if listing.revisions else 1
     revision = ListingRevision(number=number, action=action, state=listing.state,
@@ -61,6 +82,7 @@ def _revise(session: Session, listing: Listing, action: str, author: str) -> Lis
     listing.updated_at = revision.at
     audit.record(session, actor=author, action=f"listing.{action}", record_type="listing",
                  record_id=listing.slug, detail=f"revision {number}, {listing.state}")
+    bump_version(session)  # every change to a listing comes through here
     return revision
 
 

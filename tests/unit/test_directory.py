@@ -376,7 +376,6 @@ def test_no_line_without_listings_and_beside_the_helpline_wherever_it_stands_alo
     assert soup(client.get("/en/")).select_one(".also-call") is None
     runner = app.test_cli_runner()
     runner.invoke(args=["content", "load"])
-    app.extensions.pop("haven_page_cache", None)
     # whg 4.1: the policy is for all genders, so the women's helpline never stands alone.
     for path in ("/en/", "/en/moving-home", "/en/ask-for-help", "/en/tell-us-about-someone/sent"):
         assert soup(client.get(path)).select_one(".also-call") is not None, path
