@@ -22,29 +22,19 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from haven.db import make_engine  # noqa: E402
-from haven.migrations import upgrade  # noqa: E402
 from haven.models import Referral  # noqa: E402
 from haven.security.crypto import new_key_entry  # noqa: E402
+from inbox import fresh_database  # noqa: E402
 from result import report  # noqa: E402
 from tests.live import HavenProcess, app_environment, send_self_referral  # noqa: E402
 
 P95_TARGET_MS = 100
-
-
-def fresh_database(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
 
 
 def load(port: int, senders: int, seconds: float) -> list:

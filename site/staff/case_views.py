@@ -264,38 +264,36 @@ def reopen(reference):
         db.session(), _keyring(), referral, access.current_user(), form.reason.data), "Referral reopened")
 
 
+def _about_member(reference, name: str, act, done: str):
+    """A manager's action about one member of staff (bar, lift a bar): `act(session, referral,
+    member, form)` may raise CaseError, shown against the member chosen; `done` names them."""
+    referral, session = _referral(reference), db.session()
+    form = FORMS[name](prefix=name)
+    form.member.choices = _staff()
+    if not form.validate_on_submit():
+        return _page(referral, code=400, **{name: form})
+    member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
+    try:
+        act(session, referral, member, form)
+    except cases.CaseError as error:
+        form.member.errors = [str(error)]
+        return _page(referral, code=400, **{name: form})
+    return _done(reference, done.format(email=member.email))
+
+
 @bp.post("/referrals/<reference>/bar")
 @access.assign_referrals
 def bar(reference):
-    referral, session = _referral(reference), db.session()
-    form = BarForm(prefix="bar")
-    form.member.choices = _staff()
-    if not form.validate_on_submit():
-        return _page(referral, code=400, bar=form)
-    member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
-    try:
-        cases.bar(session, referral, access.current_user(), member)
-    except cases.CaseError as error:
-        form.member.errors = [str(error)]
-        return _page(referral, code=400, bar=form)
-    return _done(reference, f"{member.email} is barred from this referral")
+    return _about_member(reference, "bar", lambda session, referral, member, form: cases.bar(
+        session, referral, access.current_user(), member), "{email} is barred from this referral")
 
 
 @bp.post("/referrals/<reference>/bar/lift")
 @access.assign_referrals
 def lift_bar(reference):
-    referral, session = _referral(reference), db.session()
-    form = LiftBarForm(prefix="lift-bar")
-    form.member.choices = _staff()
-    if not form.validate_on_submit():
-        return _page(referral, code=400, **{"lift-bar": form})
-    member = session.scalar(select(StaffUser).where(StaffUser.id == int(form.member.data)))
-    try:
-        cases.lift_bar(session, _keyring(), referral, access.current_user(), member, form.reason.data)
-    except cases.CaseError as error:
-        form.member.errors = [str(error)]
-        return _page(referral, code=400, **{"lift-bar": form})
-    return _done(reference, f"{member.email} may see this referral again")
+    return _about_member(reference, "lift-bar", lambda session, referral, member, form: cases.lift_bar(
+        session, _keyring(), referral, access.current_user(), member, form.reason.data),
+        "{email} may see this referral again")
 
 
 @bp.post("/referrals/<reference>/risk")
