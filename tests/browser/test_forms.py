@@ -218,6 +218,8 @@ def test_the_staff_notice_reaches_the_mail_sink_without_personal_data(page, live
     page.locator(".more button[type=submit]:not([name])").click()
     page.locator("#name").fill(CANARY)
     page.locator(".more button[type=submit]:not([name])").click()
+    page.locator("#gender-4").check()  # the equality questions, last: "I prefer not to say"
+    page.locator(".more button[type=submit]:not([name])").click()
     expect(page.locator(".more")).to_have_count(0)
     deliver_notices(live_app)
     # One notice for the new referral, one when it became urgent; neither says a word of hers.
@@ -270,6 +272,8 @@ def test_the_canary_from_every_field_stays_out_of_the_live_servers_log_and_datab
     more.click()
     for field in ("#name", "#safe_times", "#language", "#access_other"):
         page.locator(field).fill(CANARY)
+    more.click()
+    page.locator("#ethnic_group-4").check()  # the equality page has nothing to type into
     more.click()
     expect(page.locator(".more")).to_have_count(0)
     page.goto(f"{live_server}/en/tell-us-about-someone")
