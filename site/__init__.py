@@ -69,9 +69,14 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("CHECK_STORED_KEYS"):
         _check_stored_keys(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    # Talisman's hooks first, so that an http:// request in production is sent to https:// before
+    # anything else; then a public page already rendered is answered at once (public/cache.py).
+    headers.init_app(app)
+    from .public.cache import serve_rendered
+
+    app.before_request(serve_rendered)
     csrf.init_app(app)
     limiter.init_app(app)
-    headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -130,6 +130,28 @@ def init_app(app) -> None:
         session.info.pop(listing_store.CHANGED, None)
 
 
+# Pages kept by their address alone (the views marked @cached_page).
+BY_PATH = {"public.home", "public.page"}
+
+
+def serve_rendered():
+    """A before_request hook, run before the CSRF check, the rate limiter and the locale's (none of
+    which a page already rendered needs; GETs are neither checked nor limited): answer with the
+    page kept for this address, if there is one, as the view would. create_app registers it after
+    Talisman's, so an http:// request in production is still sent to https:// first."""
+    if request.method != "GET" or current_app.debug:
+        return None
+    endpoint = request.endpoint
+    if endpoint in BY_PATH:
+        return page_cache().get(request.path)[1]
+    if endpoint == "public.support_services":
+        from . import directory_views  # its clock: tests move it
+
+        key, minute = directory_views.cache_key(request.view_args["locale"], directory_views.now())
+        return page_cache().get(key, minute)[1]
+    return None
+
+
 def cached_page(view):
     @wraps(view)
     def wrapper(**kwargs):

@@ -25,14 +25,19 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def cache_key(locale: str, moment: datetime) -> tuple[tuple, int]:
+    """Where a rendered directory page is kept: once per listings version (cache.get drops older
+    ones), language, address and minute. "Open now" is judged to the minute, as opening hours are
+    written. The address as sent is the key, so a page already made is answered without reading
+    the filters again (cache.serve_rendered); only pages that answered 200 are kept, and a whole
+    postcode is never one of them (it is redirected)."""
+    return ("support-services", locale, request.query_string), int(moment.timestamp() // 60)
+
+
 @bp.get("/<locale:locale>/support-services")
 def support_services(locale):
     moment = now()
-    # Rendered once per listings version (cache.get drops older ones), language, address and minute:
-    # "open now" is judged to the minute, as opening hours are written. The address as sent is the
-    # key, so a page already made is answered without reading the filters again; only pages that
-    # answered 200 are kept, and a whole postcode is never one of them (it is redirected).
-    key, minute = ("support-services", locale, request.query_string), int(moment.timestamp() // 60)
+    key, minute = cache_key(locale, moment)
     version, body = cache.page_cache().get(key, minute)
     if body is not None and not current_app.debug:
         return body

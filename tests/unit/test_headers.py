@@ -74,10 +74,12 @@ def test_production_adds_hsts_and_secure_cookies(monkeypatch, test_config):
     exit_cookie = client.get("/exit", base_url="https://haven.example").headers["Set-Cookie"]
     assert "Secure" in exit_cookie and "HttpOnly" in exit_cookie and "SameSite=Lax" in exit_cookie
     assert "Expires=Thu, 01 Jan 1970" in exit_cookie
-    # Plain HTTP is sent to HTTPS in production.
-    plain = client.get("/en/", base_url="http://haven.example")
-    assert plain.status_code in (301, 302)
-    assert plain.headers["Location"] == "https://haven.example/en/"
+    # Plain HTTP is sent to HTTPS in production, even for a page already rendered and kept.
+    for path in ("/en/", "/en/privacy", "/en/support-services"):
+        assert client.get(path, base_url="https://haven.example").status_code == 200
+        plain = client.get(path, base_url="http://haven.example")
+        assert plain.status_code in (301, 302)
+        assert plain.headers["Location"] == f"https://haven.example{path}"
 
 
 @pytest.mark.parametrize("path", ["/en/", "/ar/privacy", "/exit", "/static/js/exit.js"])
