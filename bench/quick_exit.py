@@ -28,11 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask import Blueprint  # noqa: E402
+from flask import Blueprint, request  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from haven import create_app  # noqa: E402
+from haven.extensions import csrf  # noqa: E402
 from haven.migrations import upgrade  # noqa: E402
 from result import report  # noqa: E402
 
@@ -41,6 +42,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 NEUTRAL_PATH = "/_neutral/weather"
 TARGET_MS = 100
+# What the exited page's beacon said (one exit at a time).
+MARKS: list[dict] = []
 # In every document: remember the last Shift key-up, and report once the page is hidden. Added
 # before the page's own scripts, so its listener runs before exit.js's.
 WATCH = """
@@ -52,8 +55,10 @@ WATCH = """
     if (reported || !main || lastShiftUp === null || getComputedStyle(main).display !== "none") return;
     reported = true;
     const hidden = performance.now();
-    console.log("haven-bench " + JSON.stringify({keyUp: performance.timeOrigin + lastShiftUp,
-                                                  hidden: performance.timeOrigin + hidden}));
+    // A beacon, not the console: the page is leaving, and a console message from a document
+    // being unloaded may never reach the test's browser driver.
+    navigator.sendBeacon("/_bench/mark", JSON.stringify({keyUp: performance.timeOrigin + lastShiftUp,
+                                                         hidden: performance.timeOrigin + hidden}));
   }).observe(document, {attributes: true, childList: true, subtree: true});
 })();
 """
@@ -67,6 +72,13 @@ def serve(folder: str):
                       "INSTANCE_PATH": folder, "CONTENT_DIR": ROOT / "content", "SMTP_PORT": 1})
     stub = Blueprint("neutral_stub", __name__)
     stub.get(NEUTRAL_PATH)(lambda: "<!doctype html><html lang=en><title>Weather</title><h1>Weather</h1></html>")
+
+    @stub.post("/_bench/mark")
+    @csrf.exempt
+    def mark():
+        MARKS.append(json.loads(request.get_data(as_text=True)))
+        return "", 204
+
     app.register_blueprint(stub)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     neutral = f"http://localhost:{server.server_port}{NEUTRAL_PATH}"
@@ -80,18 +92,20 @@ def one_exit(browser, base: str, neutral: str) -> tuple[float, float]:
     try:
         context.add_init_script(WATCH)
         page = context.new_page()
-        marks = []
-        page.on("console", lambda message: message.text.startswith("haven-bench ") and marks.append(
-            json.loads(message.text.split(" ", 1)[1])))
+        MARKS.clear()
         page.goto(base + "/en/")
         for _ in range(3):
             page.keyboard.press("Shift")
         page.wait_for_url(neutral, timeout=10_000)
         navigation_start = page.evaluate("performance.timeOrigin")
-        page.wait_for_timeout(50)  # the console event of the page left behind may still be on its way
-        if not marks:
+        # The beacon of the page left behind may still be on its way: wait up to 2 s for it.
+        for _ in range(100):
+            if MARKS:
+                break
+            page.wait_for_timeout(20)
+        if not MARKS:
             raise SystemExit("the exited page never reported itself hidden")
-        return marks[0]["hidden"] - marks[0]["keyUp"], navigation_start - marks[0]["keyUp"]
+        return MARKS[0]["hidden"] - MARKS[0]["keyUp"], navigation_start - MARKS[0]["keyUp"]
     finally:
         context.close()
 
