@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from flask import current_app, g, redirect, render_template, request, session as cookie_session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..extensions import csrf, derived_key, limiter
 from ..services import intake, referrals
+from . import kept_forms
 from .forms import MORE_STEPS, ConcernForm, SelfReferralForm
 from .views import bp
 
@@ -44,29 +46,49 @@ def _too_many(limit):
     return current_app.make_response((render_template(template, form=form_class(), failed="limit"), 429))
 
 
+def _first_shown(form_class, template: str, key: str):
+    """The empty form, as kept (public/kept_forms.py) with this person's CSRF token and stamp."""
+    def render(markers):
+        form = form_class()
+        form.csrf_token.current_token, form.token.data = markers["csrf"], markers["stamp"]
+        return render_template(template, form=form)
+
+    return kept_forms.page((template, request.view_args["locale"]), render,
+                           {"csrf": generate_csrf(), "stamp": intake.issue(key)})
+
+
 def _step_form(name: str, token: str, formdata=None):
     form = MORE_STEPS[name](formdata=formdata)
     form.more_token.data, form.step.data = token, name
     return form
 
 
-def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None, saved: bool = False,
-          status: int = 200, failed: bool = False, expired: bool = False):
+def _sent(kind: str, *, danger: bool = False, step: str | None = None, form=None, next_token: str | None = None,
+          saved: bool = False, status: int = 200, failed: bool = False, expired: bool = False):
+    """The "sent" page. `form` is an optional page shown again with her answers (rendered in
+    full); `next_token` asks for `step` as first shown, with its token (kept: public/kept_forms.py)."""
     # Once she has sent, no cookie of Haven's outlives it: the session held only the first page's
     # CSRF token, and the optional pages carry their own one-time token.
     cookie_session.clear()
-    return render_template("public/sent.html", kind=kind, danger=danger, step=step, form=form, saved=saved,
-                           failed=failed, expired=expired, step_number=STEP_NAMES.index(step) + 1 if step else None,
-                           step_count=len(STEP_NAMES)), status
+
+    def render(markers):
+        shown = _step_form(step, markers["next"]) if "next" in markers else form
+        return render_template("public/sent.html", kind=kind, danger=danger, step=step, form=shown, saved=saved,
+                               failed=failed, expired=expired,
+                               step_number=STEP_NAMES.index(step) + 1 if step else None, step_count=len(STEP_NAMES))
+
+    if form is not None:
+        return render({}), status
+    key = ("public/sent.html", request.view_args["locale"], kind, danger, step, saved, failed, expired)
+    return kept_forms.page(key, render, {"next": next_token} if next_token else {}), status
 
 
 def _handle(form_class, kind: str, template: str, sent_endpoint: str):
     config = current_app.config
-    form = form_class()
     key = derived_key("intake-stamp")
     if request.method == "GET":
-        form.token.data = intake.issue(key)
-        return render_template(template, form=form)
+        return _first_shown(form_class, template, key)
+    form = form_class()
 
     if form.website.data:
         # Only scripts fill the hidden field: tell them it worked, keep nothing (and count it).
@@ -92,11 +114,9 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
                                           name=name, contact=contact, details=details, message=message)
         session = db.session()
         try:
-            referral, _created = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
-                                                  targets=_targets(), match_key=config["MATCH_KEY"].encode())
-            # A double click sends the same token twice and the browser shows the second answer:
-            # each answer carries a fresh token, so the page she ends up on always works.
-            token = referrals.issue_continuation(session, referral) if kind == "self" else None
+            token = referrals.submit(session, current_app.extensions["haven_keyring"], submission,
+                                     targets=_targets(), match_key=config["MATCH_KEY"].encode(),
+                                     more=kind == "self").more_token
         except SQLAlchemyError:
             session.rollback()
             current_app.logger.error("a referral could not be saved (database error)")
@@ -106,7 +126,7 @@ def _handle(form_class, kind: str, template: str, sent_endpoint: str):
         g.referral_accepted = True
         if token is None:
             return _sent(kind, danger=details.get("danger_now") == "yes")
-        return _sent(kind, step=STEP_NAMES[0], form=_step_form(STEP_NAMES[0], token))
+        return _sent(kind, step=STEP_NAMES[0], next_token=token)
     # Shown again: the same token (so a later Send still makes one referral), timed from now.
     form.token.data = intake.issue(key, stamp.token)
     return render_template(template, form=form, notice=notice)
@@ -162,8 +182,7 @@ def self_referral_more(locale):
     danger = continued.danger
     if last:
         return _sent("self", danger=danger, saved=not finishing)
-    return _sent("self", danger=danger, step=STEP_NAMES[following], saved=True,
-                 form=_step_form(STEP_NAMES[following], continued.token))
+    return _sent("self", danger=danger, step=STEP_NAMES[following], saved=True, next_token=continued.token)
 
 
 @bp.get("/<locale:locale>/ask-for-help/sent")

@@ -33,8 +33,8 @@ def email_hash(key: bytes, email: str | None) -> str | None:
 
 
 def earlier_match(session: Session, *, route: str, phone_match: str | None, email_match: str | None,
-                  before: datetime) -> Referral | None:
-    """The most recent referral by the same route within REPEAT_WITHIN sharing either hash.
+                  before: datetime) -> int | None:
+    """The id of the most recent referral by the same route within REPEAT_WITHIN sharing either hash.
 
     Only like with like: a concern's number is the reporter's, not the person at risk's, so a
     self-referral never matches a concern."""
@@ -43,6 +43,7 @@ def earlier_match(session: Session, *, route: str, phone_match: str | None, emai
               if clause is not None]
     if not hashes:
         return None
-    return session.scalars(select(Referral).where(
+    # Its id only: intake runs this on every Send, and the whole row is dozens of columns.
+    return session.scalar(select(Referral.id).where(
         or_(*hashes), Referral.route == route, Referral.created_at >= before - REPEAT_WITHIN,
-        Referral.created_at <= before).order_by(Referral.created_at.desc()).limit(1)).first()
+        Referral.created_at <= before).order_by(Referral.created_at.desc()).limit(1))

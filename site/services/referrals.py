@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -116,20 +117,26 @@ def _seal(keyring: Keyring, referral: Referral, column: str, value: str | None) 
     setattr(referral, column, sealed)
 
 
+class Submitted(NamedTuple):
+    referral: Referral
+    created: bool
+    more_token: str | None  # for the optional pages, when asked for (None once too old to add to)
+
+
 def submit(session: Session, keyring: Keyring, submission: Submission, *, targets: Targets,
-           match_key: bytes, now: datetime | None = None) -> tuple[Referral, bool]:
-    """Encrypt and commit, with the triage columns, the response target, the repeat check and the
-    staff notice waiting in the outbox (one transaction).
-    Returns (referral, created); a resent token returns the first referral.
+           match_key: bytes, more: bool = False, now: datetime | None = None) -> Submitted:
+    """Encrypt and commit, with the triage columns, the response target, the repeat check, the
+    staff notice waiting in the outbox and, with `more`, the optional pages' first token: one
+    transaction. A resent token returns the first referral (created False), with a new token.
 
     Raises whatever the database raises on any other failure: the caller must then tell the
     person their message was not sent.
     """
     if submission.kind not in KINDS:
         raise ValueError(f"unknown kind {submission.kind!r}")
-    existing = session.scalar(select(Referral).where(Referral.submission_token == submission.token))
+    existing = _sent_already(session, submission.token)
     if existing is not None:
-        return existing, False
+        return _resent(session, existing, more, now)
     now = now or _now()
     contact = submission.contact
     referral = Referral(public_id=str(uuid.uuid4()), submission_token=submission.token,
@@ -142,11 +149,14 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     earlier = matching.earlier_match(session, route=referral.route, phone_match=referral.phone_match,
                                      email_match=referral.email_match, before=now)
     referral.flag_repeat = earlier is not None
-    referral.repeat_of_id = earlier.id if earlier is not None else None
+    referral.repeat_of_id = earlier
     _seal(keyring, referral, "name_enc", submission.name)
     _seal(keyring, referral, "contact_enc", json.dumps(submission.contact, ensure_ascii=False))
     _seal(keyring, referral, "details_enc", json.dumps(submission.details, ensure_ascii=False))
     _seal(keyring, referral, "message_enc", submission.message)
+    # In the same commit as the referral: a second commit for the token would cost each Send a
+    # second wait for the disk, on the busiest path Haven has.
+    token = _continue(referral, now) if more else None
     session.add(referral)
     notify.enqueue(session, referral, "new")
     try:
@@ -154,11 +164,23 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     except IntegrityError:
         # The same token committed a moment ago by a concurrent request (a double click).
         session.rollback()
-        existing = session.scalar(select(Referral).where(Referral.submission_token == submission.token))
+        existing = _sent_already(session, submission.token)
         if existing is None:
             raise
-        return existing, False
-    return referral, True
+        return _resent(session, existing, more, now)
+    return Submitted(referral, True, token)
+
+
+def _sent_already(session: Session, token: str) -> Referral | None:
+    # The id first: on every Send it is not there, and the whole row is dozens of columns.
+    found = session.scalar(select(Referral.id).where(Referral.submission_token == token))
+    return None if found is None else session.get(Referral, found)
+
+
+def _resent(session: Session, existing: Referral, more: bool, now: datetime | None) -> Submitted:
+    # A double click sends the same token twice and the browser shows the second answer: it
+    # carries a fresh token, so the page she ends up on always works.
+    return Submitted(existing, False, issue_continuation(session, existing, now) if more else None)
 
 
 class ContinuationExpired(Exception):
@@ -202,10 +224,15 @@ def issue_continuation(session: Session, referral: Referral, now: datetime | Non
     now = now or _now()
     if _aware(referral.created_at) + CONTINUE_FOR < now:
         return None
+    token = _continue(referral, now)
+    session.commit()
+    return token
+
+
+def _continue(referral: Referral, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     referral.continue_hash = _hash(token)
     referral.continue_expires_at = now + CONTINUE_FOR
-    session.commit()
     return token
 
 

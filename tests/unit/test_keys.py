@@ -24,7 +24,7 @@ NEW = new_key_entry("new")
 def _store_referral_and_staff_secret(app, keyring: Keyring) -> tuple[str, int]:
     with app.app_context():
         session = db.session()
-        referral, _ = referrals.submit(session, keyring, referrals.Submission(
+        referral, *_ = referrals.submit(session, keyring, referrals.Submission(
             kind="self", locale="en", token="t" * 20, name="Sam", contact={"methods": ["call"]},
             details={}, message="hello"), **intake(app))
         user = StaffUser(email="worker@example.org", roles="caseworker", active=True)

@@ -324,6 +324,27 @@ def test_each_optional_page_adds_to_the_same_referral_and_is_committed_at_once(a
     assert only_referral(app).continue_hash is None
 
 
+def test_pages_rendered_once_still_give_each_person_her_own_tokens(app):
+    """The form and the "sent" page are rendered once and kept (public/kept_forms.py): each person
+    must still get tokens of her own, and each must work."""
+    people = [app.test_client() for _ in range(3)]
+    opened = [open_form(person) for person in people]
+    for name in ("csrf_token", "token"):
+        assert len({fields[name] for fields in opened}) == 3
+    # Sent in the other order: a kept page must not carry the last person's tokens to the next.
+    pages = [person.post(FORM, data={**fields, **good_answers(phone=f"07700 900 98{n}")}).get_data(as_text=True)
+             for n, (person, fields) in reversed(list(enumerate(zip(people, opened))))]
+    assert all("Your message has been sent" in page and "Page 1 of 4" in page for page in pages)
+    assert len({hidden(page, "more_token") for page in pages}) == 3
+    assert count(app) == 3
+    for person, page in zip(people, pages):
+        following = send_more(person, page, danger_now="no").get_data(as_text=True)
+        assert "Your extra answers have been saved too" in following and "Page 2 of 4" in following
+    # Kept per language: the English page kept first is not what an Arabic reader is given.
+    assert 'dir="rtl"' in people[0].get("/ar/ask-for-help/form").get_data(as_text=True)
+    assert 'dir="ltr"' in people[0].get(FORM).get_data(as_text=True)
+
+
 def test_the_token_works_once_and_nowhere_but_the_page(app, client):
     response = client.post(FORM, data={**open_form(client), **good_answers()})
     html = response.get_data(as_text=True)
