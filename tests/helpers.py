@@ -1,6 +1,7 @@
 """Helpers the unit and browser tests share."""
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -169,19 +170,32 @@ def staff_id(app, email) -> int:
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Violations are all a test asserts on: asked for its passes and inapplicable rules as well, axe
+# lists every node each rule checked, which makes each run on a long page several times slower.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+
+@functools.cache
+def _axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()  # reads axe-core's script from disk: once
+
+
+def axe_results(page):
+    """axe-core's findings on the page as it stands (WCAG 2.2 AA rules)."""
+    return _axe().run(page, options=AXE_OPTIONS)
 
 
 def assert_accessible(page):
     """In a browser test: axe-core finds nothing, at the desktop width and on a 320 px phone, with no sideways scroll."""
-    from axe_playwright_python.sync_playwright import Axe
-
     # A click that submits a form returns before the new page's stylesheets have loaded; axe on a
     # page without its CSS measures unstyled targets (a flake on a busy machine).
     page.wait_for_load_state("load")
     wide = page.viewport_size
     for width in (wide["width"], 320):
         page.set_viewport_size({"width": width, "height": wide["height"]})
-        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        results = axe_results(page)
         assert results.violations_count == 0, f"at {width} px: " + results.generate_report()
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
             f"{page.url} scrolls sideways at {width} px"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pyotp
-from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD
 

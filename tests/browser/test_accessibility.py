@@ -3,19 +3,16 @@ phone widths, no sideways scrolling at 320 px or 200% zoom, keyboard order, righ
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from haven.i18n import LOCALES
-from tests.helpers import AXE_TAGS, public_paths
+from tests.helpers import axe_results, public_paths
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": 1280, "phone": 320}
 PAGES = [path for locale in LOCALES for path in public_paths(locale)]
 PAGES += [f"/{locale}/no-such-page" for locale in LOCALES]  # the error page people may land on
-
-axe = Axe()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -55,7 +52,7 @@ def expected_status(path: str) -> int:
 
 
 def assert_clean(page, path: str, width: str) -> None:
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    results = axe_results(page)
     assert results.violations_count == 0, results.generate_report()
     assert overflow(page) <= 0, "the page scrolls sideways"
     button = page.locator("a.exit-button").bounding_box()
@@ -216,5 +213,5 @@ def test_the_axe_check_does_find_violations(pages_by_width, live_server):
         img.src = '/static/missing.png';
         document.querySelector('main').appendChild(img);
     }""")
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    results = axe_results(page)
     assert results.violations_count >= 1

@@ -7,20 +7,18 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from haven import db
 from haven.services import staff
-from tests.helpers import load_listings
+from tests.helpers import axe_results, load_listings
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and unusual passphrase"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def assert_accessible(page):
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    results = axe_results(page)
     assert results.violations_count == 0, results.generate_report()
 
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from haven.services import targets
-from tests.browser.keyboard import press, sign_in, type_into
+from tests.browser.keyboard import press, sign_in
 from tests.helpers import WM, assert_accessible, make_account, send_referral, use_profile
 
 pytestmark = pytest.mark.browser

@@ -4,12 +4,10 @@ round by round (not applicable counts for neither)."""
 from __future__ import annotations
 
 import random
-import re
 import shutil
 from datetime import date, datetime, timezone
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from haven import db
