@@ -1,6 +1,7 @@
 """Referrals under load: 32 residents sending the self-referral at once for 20 seconds, against
-Haven under gunicorn (2 workers) on 127.0.0.1, on SQLite (a temporary file) or, with
-BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster), on PostgreSQL.
+Haven under gunicorn as gunicorn.conf.py runs it (2 processes of 4 threads) on 127.0.0.1, on SQLite
+(a temporary file) or, with BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster),
+on PostgreSQL.
 
 Each sender opens the form (its CSRF cookie and signed stamp), sends the first page, and starts
 again. The app runs with no minimum fill time and a rate limit no sender reaches (every sender is
@@ -10,7 +11,9 @@ that no answer was a 5xx. Exits 1 when a target is missed.
 
 Each sender is a process of its own (a thread would time its waits for the interpreter lock too),
 but they share the server's cores, so the latency still includes some of their own work: the
-figure is an upper bound. Options: --senders, --seconds.
+figure is an upper bound. On PostgreSQL the same senders then load a bare Flask app that commits
+one row per Send (bench/bare_referral_app.py): the floor this machine sets, reported beside
+Haven's figures. Options: --senders, --seconds.
 """
 from __future__ import annotations
 
@@ -56,6 +59,33 @@ def load(port: int, senders: int, seconds: float) -> list[tuple[int | None, bool
     return [answer for run in runs for answer in run]
 
 
+def figures(answers: list, elapsed: float) -> tuple[list[float], float, float, float]:
+    """(latencies of the answers that said "sent", in ms; sent per second; median; p95)."""
+    latencies = sorted(seconds * 1000 for _status, was_sent, seconds in answers if was_sent)
+    if not latencies:
+        return latencies, 0.0, float("inf"), float("inf")
+    return (latencies, len(latencies) / elapsed, latencies[len(latencies) // 2],
+            latencies[max(0, int(len(latencies) * 0.95) - 1)])
+
+
+def floor(url: str, folder: Path, senders: int, seconds: float) -> None:
+    """The same load on bench/bare_referral_app.py, saving to the same PostgreSQL: reported only."""
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as connection:
+        connection.execute("CREATE TABLE bare_referral (id serial PRIMARY KEY, token text UNIQUE, phone text, words text)")
+    env = {**os.environ, "BARE_DATABASE_URL": plain, "HAVEN_INSTANCE_PATH": str(folder)}
+    with HavenProcess(env, workers=2, threads=4, app="bare_referral_app:app", cwd=str(ROOT / "bench")) as bare:
+        started = time.monotonic()
+        answers = load(bare.port, senders, seconds)
+        elapsed = time.monotonic() - started
+    _latencies, per_second, median, p95 = figures(answers, elapsed)
+    name = f"bare Flask app saving one row (PostgreSQL, {senders} senders)"
+    print(f"{name}: {per_second:.1f} sent/s, median {median:.0f} ms, p95 {p95:.0f} ms")
+    report(name, f"{per_second:.1f} sent/s, p95 {p95:.0f} ms", "reported (the floor on this machine)", None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--senders", type=int, default=32)
@@ -65,7 +95,7 @@ def main() -> int:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         engine_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         fresh_database(url)
-        with HavenProcess(app_environment(url, Path(folder), new_key_entry("bench")), workers=2, threads=8) as haven:
+        with HavenProcess(app_environment(url, Path(folder), new_key_entry("bench")), workers=2, threads=4) as haven:
             send_self_referral(haven.port, "07700 900 000", "warm-up")  # both workers' first renders aside
             started = time.monotonic()
             answers = load(haven.port, options.senders, options.seconds)
@@ -74,23 +104,21 @@ def main() -> int:
         with engine.connect() as connection:
             rows = connection.scalar(select(func.count(Referral.id))) - 1  # less the warm-up
         engine.dispose()
+        if engine_name == "PostgreSQL":
+            floor(url, Path(folder), options.senders, options.seconds)
 
-    sent = [seconds for _status, was_sent, seconds in answers if was_sent]
+    latencies, per_second, median, p95 = figures(answers, elapsed)
     errors = [status for status, _sent, _seconds in answers if status is None or status >= 500]
-    others = len(answers) - len(sent) - len(errors)
-    latencies = sorted(seconds * 1000 for seconds in sent)
-    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("inf")
-    median = latencies[len(latencies) // 2] if latencies else float("inf")
-    per_second = len(sent) / elapsed
-    rows_ok, errors_ok = rows == len(sent) and others == 0, not errors
+    others = len(answers) - len(latencies) - len(errors)
+    rows_ok, errors_ok = rows == len(latencies) and others == 0, not errors
     p95_ok = p95 < P95_TARGET_MS if engine_name == "PostgreSQL" else None
     name = f"referrals ({engine_name}, {options.senders} senders, {options.seconds:.0f} s)"
-    print(f"{name}: {per_second:.1f} accepted/s, median {median:.0f} ms, p95 {p95:.0f} ms, {len(sent)} sent, {rows} rows, "
-          f"{len(errors)} 5xx or cut, {others} other answers")
+    print(f"{name}: {per_second:.1f} accepted/s, median {median:.0f} ms, p95 {p95:.0f} ms, {len(latencies)} sent, "
+          f"{rows} rows, {len(errors)} 5xx or cut, {others} other answers")
     report(name, f"{per_second:.1f} referrals accepted/s", "reported", None)
     report(name, f"p95 Send latency {p95:.0f} ms",
            f"< {P95_TARGET_MS} ms" if engine_name == "PostgreSQL" else "reported (target is PostgreSQL's)", p95_ok)
-    report(name, f"{rows} rows for {len(sent)} 'sent' ({others} other answers)", "every 'sent' a row", rows_ok)
+    report(name, f"{rows} rows for {len(latencies)} 'sent' ({others} other answers)", "every 'sent' a row", rows_ok)
     report(name, f"{len(errors)} 5xx or broken answers", "0", errors_ok)
     return 0 if rows_ok and errors_ok and p95_ok is not False else 1
 

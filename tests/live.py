@@ -53,8 +53,12 @@ def app_environment(database_url: str, instance: Path, data_keys: str, **extra: 
 class HavenProcess:
     """Haven under gunicorn on a free port of 127.0.0.1; stopped however the test ends."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 8):
-        self.env, self.workers, self.threads = env, workers, threads
+    def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 8, app: str = "haven:create_app()",
+                 cwd: str | None = None):
+        self.env, self.workers, self.threads, self.app = env, workers, threads, app
+        # Not the repository by default: gunicorn would read its gunicorn.conf.py, whose production
+        # checks (PostgreSQL, Redis for several processes) these drills, on either engine, do not meet.
+        self.cwd = cwd or env["HAVEN_INSTANCE_PATH"]
         self.process: subprocess.Popen | None = None
         self.port = 0
 
@@ -63,10 +67,7 @@ class HavenProcess:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads", str(self.threads),
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60",
-             "haven:create_app()"],
-            # Not the repository: gunicorn would read its gunicorn.conf.py, whose production checks
-            # (PostgreSQL, Redis for several processes) these drills, on either engine, do not meet.
-            env=self.env, cwd=self.env["HAVEN_INSTANCE_PATH"])
+             self.app], env=self.env, cwd=self.cwd)
         self.wait_until_serving()
         return self
 
