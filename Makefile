@@ -81,9 +81,11 @@ test: setup-test
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Tests marked own_databases bring their own SQLite file and PostgreSQL cluster: the PostgreSQL
+# pass runs them, the SQLite pass would only repeat them.
 test-sqlite:
 	@echo "== test suite on SQLite"
-	HAVEN_TEST_DATABASE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HAVEN_TEST_DATABASE=sqlite $(BIN)/python -m pytest -m "not own_databases" $(PYTEST_ARGS)
 
 # pg_virtualenv makes a throwaway cluster on localhost (as user postgres when run as root) and
 # drops it afterwards, whatever the outcome.

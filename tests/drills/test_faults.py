@@ -2,8 +2,9 @@
 database or the process failing under them. Nothing said "sent" may be lost, nothing half-written
 may be kept, and the app must come back by itself.
 
-Both drills use a PostgreSQL cluster of their own (they stop it, or cut its connections), whatever
-HAVEN_TEST_DATABASE says, so they run on both passes of `make test`: the binaries are always there.
+Both drills use databases of their own (a PostgreSQL cluster they stop or cut, a SQLite file),
+whatever HAVEN_TEST_DATABASE says: the same test twice would prove nothing new, so `make test` runs
+them once, in its PostgreSQL pass (marked own_databases; the SQLite pass leaves them out).
 Every wait is bounded; every server binds 127.0.0.1 on a free port.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from haven.services import referrals
 from tests.live import NOT_SENT, HavenProcess, ThrowawayPostgres, app_environment, send_self_referral
 
 HELPLINE, EMERGENCY = 'href="tel:08082000247"', 'href="tel:999"'
+pytestmark = pytest.mark.own_databases
 
 
 @pytest.fixture(scope="module")
