@@ -86,6 +86,38 @@ def _empty_tables(app) -> None:
                 connection.exec_driver_sql(statement)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes():
+    """argon2id at the least work it allows, for this process only. At production strength each
+    password made or checked costs about 0.2 s of a core, and the suite makes and checks hundreds.
+    Production's parameters are checked in a process of their own (test_staff); processes the
+    tests start (gunicorn, the CLI) hash at production strength."""
+    from argon2 import PasswordHasher
+
+    from haven.security import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._hasher = production
+    passwords._dummy_hash.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _content_read_once():
+    """The repository's content, parsed once for the whole run: every test's app would otherwise
+    read and parse the same YAML again (a quarter of create_app). The profile is a frozen
+    dataclass, and tests that need another one replace it (use_profile) or read their own folder."""
+    import haven
+
+    real = haven.load_profile
+    kept = real(CONTENT_DIR)
+    haven.load_profile = lambda content_dir: kept if Path(content_dir) == CONTENT_DIR else real(content_dir)
+    yield
+    haven.load_profile = real
+
+
 @pytest.fixture
 def app(test_config):
     app = create_app(dict(test_config))

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
+import argon2
 import pytest
 from sqlalchemy import select
 
@@ -26,6 +29,17 @@ def actions(app):
 ])
 def test_password_rules_are_length_and_commonness_not_composition(password, ok):
     assert (passwords.problem(password) is None) is ok
+
+
+def test_production_hashes_passwords_with_argon2s_recommended_parameters():
+    """RFC 9106's second recommended option, argon2-cffi's default: argon2id, 3 passes, 64 MiB,
+    4 lanes. In a process of its own: this suite hashes with cheaper ones (tests/conftest.py)."""
+    made = subprocess.run([sys.executable, "-c", "from haven.security import passwords; "
+                           "print(passwords.hash_password('correct horse battery staple'))"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    parameters = argon2.extract_parameters(made)
+    assert made.startswith("$argon2id$")
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (3, 65536, 4)
 
 
 def test_passwords_are_argon2id_and_rehashed_when_parameters_change(app, clock, monkeypatch):
