@@ -345,6 +345,30 @@ def test_pages_rendered_once_still_give_each_person_her_own_tokens(app):
     assert 'dir="ltr"' in people[0].get(FORM).get_data(as_text=True)
 
 
+def test_a_page_kept_ready_is_the_page_rendered_afresh_but_for_its_tokens(app):
+    """What public/kept_forms.py keeps must be exactly what the templates render for this person:
+    compared with the same pages rendered in full (debug mode renders every time)."""
+    tokens = re.compile(r'(name="(?:csrf_token|token|more_token)" type="hidden" value=")[^"]*"')
+
+    def pages():
+        person = app.test_client()
+        form = person.get("/ar/ask-for-help/form").get_data(as_text=True)
+        fields = {name: hidden(form, name) for name in ("csrf_token", "token")}
+        sent = person.post("/ar/ask-for-help/form", data={**fields, **good_answers()}).get_data(as_text=True)
+        following = send_more(person, sent, danger_now="yes").get_data(as_text=True)
+        return [tokens.sub(r'\1"', page) for page in (form, sent, following)]
+
+    pages()  # kept now
+    kept = pages()
+    app.debug = True
+    try:
+        afresh = pages()
+    finally:
+        app.debug = False
+    assert kept == afresh
+    assert "Page 2 of 4" in kept[2] and 'dir="rtl"' in kept[0]
+
+
 def test_the_token_works_once_and_nowhere_but_the_page(app, client):
     response = client.post(FORM, data={**open_form(client), **good_answers()})
     html = response.get_data(as_text=True)
