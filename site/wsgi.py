@@ -13,7 +13,7 @@ import os
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import _refuse, config, create_app, db
+from . import _check_stored_keys, _refuse, config, create_app, db
 from .i18n import LOCALES
 
 
@@ -36,9 +36,12 @@ def production_app() -> Flask:
     except config.ConfigError as error:
         _refuse(str(error))
     os.environ["HAVEN_ENV"] = "production"
-    app = create_app()
+    # The stored keys are checked below, once the database has answered: with it down, the one
+    # line an operator sees is the refusal that says so, not a note about keys before it.
+    app = create_app({"CHECK_STORED_KEYS": False})
     try:
         config.check_content(app.config["CONTENT_DIR"], _published_listings(app), LOCALES)
+        _check_stored_keys(app)
     except config.ConfigError as error:
         _refuse(str(error))
     finally:

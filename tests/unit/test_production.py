@@ -18,12 +18,12 @@ import pytest
 
 from haven import config
 from haven.i18n import LOCALES
-from tests.helpers import confirmed_content, production_environ
+from tests.helpers import confirmed_content, production_environ, send_referral
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 REFUSAL = "haven: refusing to start: "
-# Never reached: each refusal below comes before anything touches the database.
+# Nothing answers here: each refusal below but the last comes before anything touches the database.
 NOWHERE = "postgresql://haven:x@127.0.0.1:1/haven"
 
 
@@ -71,8 +71,11 @@ def assert_refuses(environ, reason: str) -> None:
                                 "(WEB_CONCURRENCY); memory:// keeps a separate count in each"),
     ({"HAVEN_ENV": "development"}, "HAVEN_ENV is 'development', but haven.wsgi serves production only "
                                    "(leave HAVEN_ENV unset, or use `flask run` for development)"),
+    # Everything set, but nothing answers at the database's address.
+    ({}, "cannot read the published listings (OperationalError): is the database reachable, and "
+         "`flask --app haven db upgrade` run?"),
 ], ids=["secret", "data-keys", "no-database", "sqlite", "no-https-url", "http-url", "redis", "redis-by-default",
-        "development"])
+        "development", "database-down"])
 def test_the_entry_point_refuses_with_one_line(launch_content, changes, reason):
     assert_refuses(serving_environ(launch_content, **changes), reason)
 
@@ -111,6 +114,16 @@ def test_the_entry_point_refuses_content_awaiting_the_organisation(app, database
     assert result.returncode != 0
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(REFUSAL + "the content is not ready (")
+
+
+def test_the_entry_point_refuses_while_a_stored_value_uses_a_key_it_was_not_given(app, database_url, launch_content):
+    postgresql_only(database_url)
+    send_referral(app)  # sealed with the test app's key, which production's HAVEN_DATA_KEYS lacks
+    assert app.extensions["haven_keyring"].keys[0][0] != "k1"
+    result = start_entry_point(serving_environ(launch_content, DATABASE_URL=database_url))
+    assert result.returncode != 0
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(REFUSAL + "stored values use key id(s) ")
 
 
 def free_port() -> int:
