@@ -68,14 +68,14 @@ def figures(answers: list, elapsed: float) -> tuple[list[float], float, float, f
             latencies[max(0, int(len(latencies) * 0.95) - 1)])
 
 
-def floor(url: str, folder: Path, senders: int, seconds: float) -> None:
+def floor(url: str, senders: int, seconds: float) -> None:
     """The same load on bench/bare_referral_app.py, saving to the same PostgreSQL: reported only."""
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain) as connection:
         connection.execute("CREATE TABLE bare_referral (id serial PRIMARY KEY, token text UNIQUE, phone text, words text)")
-    env = {**os.environ, "BARE_DATABASE_URL": plain, "HAVEN_INSTANCE_PATH": str(folder)}
+    env = {**os.environ, "BARE_DATABASE_URL": plain}
     with HavenProcess(env, workers=2, threads=4, app="bare_referral_app:app", cwd=str(ROOT / "bench")) as bare:
         started = time.monotonic()
         answers = load(bare.port, senders, seconds)
@@ -105,7 +105,7 @@ def main() -> int:
             rows = connection.scalar(select(func.count(Referral.id))) - 1  # less the warm-up
         engine.dispose()
         if engine_name == "PostgreSQL":
-            floor(url, Path(folder), options.senders, options.seconds)
+            floor(url, options.senders, options.seconds)
 
     latencies, per_second, median, p95 = figures(answers, elapsed)
     errors = [status for status, _sent, _seconds in answers if status is None or status >= 500]

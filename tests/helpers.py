@@ -132,8 +132,8 @@ def send_referral(app, *, at=T0, kind="self", locale="en", details=None, phone=P
     with app.app_context():
         submission = referrals.Submission(kind=kind, locale=locale, token=secrets.token_hex(16), name=NAME,
                                           contact=contact, details=details, message=message)
-        referral, *_ = referrals.submit(db.session(), app.extensions["haven_keyring"], submission,
-                                       **intake(app), now=at)
+        referral = referrals.submit(db.session(), app.extensions["haven_keyring"], submission,
+                                    **intake(app), now=at).referral
         return referral.reference
 
 

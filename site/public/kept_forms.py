@@ -33,7 +33,7 @@ def page(key: tuple, render: Callable[[Mapping[str, str]], str], values: Mapping
     """The page kept for `key` with `values` in its slots. On the first call (per process and
     listings version) `render(markers)` renders it with each slot's marker in place of its value."""
     if current_app.debug:  # templates reload on change: never serve an old render
-        return Markup(render({slot: value for slot, value in values.items()}))
+        return Markup(render(values))
     cache = page_cache()
     key = ("kept form", *key)
     version, kept = cache.get(key)

@@ -189,7 +189,7 @@ def test_the_optional_pages_update_the_flags_and_an_escalation_moves_the_target(
         session, keyring = db.session(), app.extensions["haven_keyring"]
         submission = referrals.Submission(kind="self", locale="en", token="m" * 32, name=None,
                                           contact={"methods": ["call"], "phone": PHONE}, details={}, message=None)
-        referral, *_ = referrals.submit(session, keyring, submission, **intake(app), now=T0)
+        referral = referrals.submit(session, keyring, submission, **intake(app), now=T0).referral
         assert referral.target_due_at.replace(tzinfo=T0.tzinfo) == T0 + timedelta(days=1)  # Monday: Tuesday
         token = referrals.issue_continuation(session, referral, now=T0)
         referrals.add_more(session, keyring, token, {"details": {"danger_now": "yes", "lives_with": "yes",

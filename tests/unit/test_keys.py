@@ -24,9 +24,9 @@ NEW = new_key_entry("new")
 def _store_referral_and_staff_secret(app, keyring: Keyring) -> tuple[str, int]:
     with app.app_context():
         session = db.session()
-        referral, *_ = referrals.submit(session, keyring, referrals.Submission(
+        referral = referrals.submit(session, keyring, referrals.Submission(
             kind="self", locale="en", token="t" * 20, name="Sam", contact={"methods": ["call"]},
-            details={}, message="hello"), **intake(app))
+            details={}, message="hello"), **intake(app)).referral
         user = StaffUser(email="worker@example.org", roles="caseworker", active=True)
         session.add(user)
         session.flush()
