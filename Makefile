@@ -81,17 +81,22 @@ test: setup-test
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Two pytest-xdist workers, one a core (each with its own database, browser and live server):
+# much of a browser test is waiting on Chromium or a server. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest --numprocesses $(TEST_WORKERS)
+
 # Tests marked own_databases bring their own SQLite file and PostgreSQL cluster: the PostgreSQL
 # pass runs them, the SQLite pass would only repeat them.
 test-sqlite:
 	@echo "== test suite on SQLite"
-	HAVEN_TEST_DATABASE=sqlite $(BIN)/python -m pytest -m "not own_databases" $(PYTEST_ARGS)
+	HAVEN_TEST_DATABASE=sqlite $(PYTEST) -m "not own_databases" $(PYTEST_ARGS)
 
 # pg_virtualenv makes a throwaway cluster on localhost (as user postgres when run as root) and
 # drops it afterwards, whatever the outcome.
 test-postgres:
 	@echo "== test suite on PostgreSQL"
-	pg_virtualenv -t -c "-p 25432" bash -c 'HAVEN_TEST_DATABASE="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(BIN)/python -m pytest $(PYTEST_ARGS)'
+	pg_virtualenv -t -c "-p 25432" bash -c 'HAVEN_TEST_DATABASE="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@127.0.0.1:$$PGPORT/$$PGDATABASE" $(PYTEST) $(PYTEST_ARGS)'
 
 # ---- maintenance --------------------------------------------------------------------------------
 

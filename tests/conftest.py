@@ -1,7 +1,9 @@
 """Fixtures shared by unit and browser tests.
 
 HAVEN_TEST_DATABASE picks the engine: "sqlite" (default, a file per run) or a PostgreSQL URL
-(`make test-postgres` starts a throwaway cluster and passes its URL).
+(`make test-postgres` starts a throwaway cluster and passes its URL). Under pytest-xdist each
+worker has a database of its own: a file in its own temporary folder, or a PostgreSQL database
+named after the worker, made on the cluster the URL names.
 """
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from haven import create_app
-from haven.db import make_engine
+from haven.db import make_engine, normalise_url
 from haven.migrations import upgrade
 from haven.models import Base
 
@@ -29,11 +31,29 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """A database of this worker's own on the cluster `url` names (tests empty tables between
+    them, and two workers emptying one database would empty each other's)."""
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     choice = os.environ.get("HAVEN_TEST_DATABASE", "sqlite")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     if choice == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'haven-test.sqlite3'}"
+    elif worker:
+        url = _worker_database(choice, worker)
     else:
         url = choice
     _reset_schema(url)

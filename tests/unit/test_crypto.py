@@ -47,7 +47,8 @@ def test_old_keys_still_decrypt_and_the_newest_encrypts(keyring):
 
 
 @pytest.mark.parametrize("setting", ["", "no-colon", "k1:short", "k 1:" + "A" * 43,
-                                     f"{new_key_entry('a')},{new_key_entry('a')}"])
+                                     f"{new_key_entry('a')},{new_key_entry('a')}"],
+                         ids=["empty", "no-colon", "short", "space-in-id", "same-id-twice"])
 def test_bad_key_settings_are_refused(setting):
     with pytest.raises(KeyConfigError):
         Keyring.parse(setting)
