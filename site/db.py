@@ -6,9 +6,11 @@ its insert. PostgreSQL is reached through psycopg 3.
 """
 from __future__ import annotations
 
+import time
+
 from flask import current_app, g
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -20,10 +22,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# A pooled connection idle for longer than this is tested before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
+        return engine
 
     engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -49,6 +57,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it has been idle, as pool_pre_ping does before
+    every use: PostgreSQL restarted in a quiet spell leaves every pooled connection dead, and the
+    first person to press Send would be told her referral was not sent. A connection used within
+    the last second needs no test: on a busy site the test is one more round trip on every
+    request, and should the server go while busy, the first statement to fail drops the whole
+    pool (SQLAlchemy's disconnect handling) so the next request connects afresh."""
+
+    @event.listens_for(engine, "connect")
+    def _new(_dbapi_connection, record):
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        if record is not None:
+            record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("last_used", 0.0) <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool throws this connection away and checks out a fresh one (PoolEvents.checkout).
+            raise DisconnectionError() from error
+
+
 def init_app(app) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["haven_db"] = sessionmaker(engine, expire_on_commit=False)
@@ -63,7 +99,7 @@ def init_app(app) -> None:
                 except SQLAlchemyError:
                     # The database went away under an open transaction (PostgreSQL restarting):
                     # the connection is already dropped from the pool, which opens a new one
-                    # (pool_pre_ping), and the answer already given must stand.
+                    # (_ping_when_idle), and the answer already given must stand.
                     pass
 
 

@@ -10,8 +10,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
 
 from ..models import Referral
 
@@ -32,9 +31,10 @@ def email_hash(key: bytes, email: str | None) -> str | None:
     return _digest(key, "email", email.strip().lower()) if email else None
 
 
-def earlier_match(session: Session, *, route: str, phone_match: str | None, email_match: str | None,
-                  before: datetime) -> int | None:
-    """The id of the most recent referral by the same route within REPEAT_WITHIN sharing either hash.
+def earlier_match(*, route: str, phone_match: str | None, email_match: str | None, before: datetime) -> Select | None:
+    """The query for the id of the most recent referral by the same route within REPEAT_WITHIN
+    sharing either hash (None when there is no hash to match). A query, not its answer: intake
+    asks it in the same round trip as its other questions (services/referrals.py).
 
     Only like with like: a concern's number is the reporter's, not the person at risk's, so a
     self-referral never matches a concern."""
@@ -44,6 +44,6 @@ def earlier_match(session: Session, *, route: str, phone_match: str | None, emai
     if not hashes:
         return None
     # Its id only: intake runs this on every Send, and the whole row is dozens of columns.
-    return session.scalar(select(Referral.id).where(
+    return select(Referral.id).where(
         or_(*hashes), Referral.route == route, Referral.created_at >= before - REPEAT_WITHIN,
-        Referral.created_at <= before).order_by(Referral.created_at.desc()).limit(1))
+        Referral.created_at <= before).order_by(Referral.created_at.desc()).limit(1)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,12 @@ def random_reference() -> str:
 def new_reference(session: Session) -> str:
     while True:
         reference = random_reference()
-        if session.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
+        if not _reference_taken(session, reference):
             return reference
+
+
+def _reference_taken(session: Session, reference: str) -> bool:
+    return session.scalar(select(Referral.id).where(Referral.reference == reference)) is not None
 
 
 def route(kind: str, details: dict) -> str:
@@ -134,22 +138,22 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     """
     if submission.kind not in KINDS:
         raise ValueError(f"unknown kind {submission.kind!r}")
-    existing = _sent_already(session, submission.token)
-    if existing is not None:
-        return _resent(session, existing, more, now)
     now = now or _now()
     contact = submission.contact
     referral = Referral(public_id=str(uuid.uuid4()), submission_token=submission.token,
                         kind=submission.kind, locale=submission.locale, notice_attempts=0,
-                        created_at=now, reference=new_reference(session),
+                        created_at=now, reference=random_reference(),
                         route=route(submission.kind, submission.details), status="new",
                         phone_match=matching.phone_hash(match_key, contact.get("phone")),
                         email_match=matching.email_hash(match_key, contact.get("email")))
+    checks = _intake_checks(session, referral)
+    if checks.sent_already is not None:
+        return _resent(session, session.get(Referral, checks.sent_already), more, now)
+    if checks.reference_taken:
+        referral.reference = new_reference(session)
+    referral.flag_repeat = checks.earlier is not None
+    referral.repeat_of_id = checks.earlier
     _triage(referral, contact, submission.details, targets)
-    earlier = matching.earlier_match(session, route=referral.route, phone_match=referral.phone_match,
-                                     email_match=referral.email_match, before=now)
-    referral.flag_repeat = earlier is not None
-    referral.repeat_of_id = earlier
     _seal(keyring, referral, "name_enc", submission.name)
     _seal(keyring, referral, "contact_enc", json.dumps(submission.contact, ensure_ascii=False))
     _seal(keyring, referral, "details_enc", json.dumps(submission.details, ensure_ascii=False))
@@ -171,8 +175,28 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     return Submitted(referral, True, token)
 
 
+class _Checks(NamedTuple):
+    sent_already: int | None  # the referral this form's token made already (a double click)
+    reference_taken: bool  # the random reference is another referral's (one in millions)
+    earlier: int | None  # the latest earlier referral from the same phone or email
+
+
+def _intake_checks(session: Session, referral: Referral) -> _Checks:
+    """Every question a Send asks before its insert, in one round trip to the database: each
+    round trip costs the busiest path Haven has a wait and some CPU on both sides. Ids only: on
+    nearly every Send the answers are none, false and none."""
+    earlier = matching.earlier_match(route=referral.route, phone_match=referral.phone_match,
+                                     email_match=referral.email_match, before=referral.created_at)
+    sent_already, reference_taken, earlier = session.execute(select(
+        select(Referral.id).where(Referral.submission_token == referral.submission_token).scalar_subquery(),
+        select(Referral.id).where(Referral.reference == referral.reference).exists(),
+        earlier.scalar_subquery() if earlier is not None else null(),
+    )).one()
+    return _Checks(sent_already, bool(reference_taken), earlier)
+
+
 def _sent_already(session: Session, token: str) -> Referral | None:
-    # The id first: on every Send it is not there, and the whole row is dozens of columns.
+    # The id first: the whole row is dozens of columns.
     found = session.scalar(select(Referral.id).where(Referral.submission_token == token))
     return None if found is None else session.get(Referral, found)
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from haven import db
 from haven.db import make_engine, normalise_url
-from haven.models import AuditEvent, Base
+from haven.models import AuditEvent, Base, Referral
 from haven.services import audit
+from tests.helpers import FORM, open_form
 
 
 def test_migrations_match_the_models(database_url):
@@ -64,7 +65,6 @@ def test_concurrent_writers_lose_no_rows(app):
 def test_two_simultaneous_sends_of_one_form_make_one_referral(app):
     """A double click on two workers: both commit the same token at once; the database's unique
     constraint (PostgreSQL's row lock, SQLite's write lock) leaves one row and both answers name it."""
-    from haven.models import Referral
     from haven.services import referrals
     from tests.helpers import intake
 
@@ -162,3 +162,48 @@ def test_migration_0007_fills_the_triage_columns_of_existing_referrals(app, tmp_
     assert (second.flag_repeat, second.repeat_of_id) == (1, first.id)
     assert (anonymous.route, anonymous.target_due_at) == ("anonymous", None)
     assert len({first.reference, second.reference, anonymous.reference}) == 3
+
+
+def _drop_the_apps_connection(app, database_url) -> None:
+    """End the server process behind the app's pooled connection, as a PostgreSQL restart does
+    (the test client sends one request at a time, so the pool holds one connection)."""
+    with app.app_context():
+        with db.engine().connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    other = make_engine(database_url)
+    with other.connect() as connection:
+        assert connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar()
+    other.dispose()
+
+
+def _send(client, phone, form=None):
+    return client.post(FORM, data={**(form or open_form(client)), "preferred": "call", "phone": phone,
+                                   "voicemail": "no", "someone_else": f"Words sent with {phone}", "consent": "y"})
+
+
+def test_after_a_quiet_spell_a_dead_connection_is_replaced_before_her_send(app, client, database_url, monkeypatch):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no server to restart")
+    assert _send(client, "07700 900 101").status_code == 200
+    form = open_form(client)
+    _drop_the_apps_connection(app, database_url)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)  # as if the connection had been idle
+    answer = _send(client, "07700 900 102", form)
+    assert answer.status_code == 200 and "Your message has been sent" in answer.get_data(as_text=True)
+
+
+def test_a_connection_that_dies_while_busy_fails_one_send_with_her_answers_and_the_next_connects(
+        app, client, database_url, monkeypatch):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no server to restart")
+    assert _send(client, "07700 900 101").status_code == 200
+    form = open_form(client)
+    _drop_the_apps_connection(app, database_url)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600)  # used a moment ago: not tested first
+    failed = _send(client, "07700 900 102", form)
+    page = failed.get_data(as_text=True)
+    assert failed.status_code == 503 and "Your message has not been sent" in page
+    assert "Words sent with 07700 900 102" in page  # her answers, back in the form
+    assert _send(client, "07700 900 103").status_code == 200
+    with app.app_context():
+        assert db.session().scalar(select(func.count(Referral.id))) == 2
