@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from ..models import Referral
 
@@ -31,19 +31,20 @@ def email_hash(key: bytes, email: str | None) -> str | None:
     return _digest(key, "email", email.strip().lower()) if email else None
 
 
-def earlier_match(*, route: str, phone_match: str | None, email_match: str | None, before: datetime) -> Select | None:
-    """The query for the id of the most recent referral by the same route within REPEAT_WITHIN
-    sharing either hash (None when there is no hash to match). A query, not its answer: intake
-    asks it in the same round trip as its other questions (services/referrals.py).
+# The id of the most recent referral by the same route within REPEAT_WITHIN sharing either hash.
+# Only like with like: a concern's number is the reporter's, not the person at risk's, so a
+# self-referral never matches a concern. A hash she did not give is NULL, and NULL equals nothing.
+# Built once, with its values bound at each Send (earlier_match_values): intake runs it on every
+# Send, in the same round trip as its other questions (services/referrals.py), and building a
+# statement afresh costs more than running it. Its id only: the whole row is dozens of columns.
+EARLIER_MATCH = select(Referral.id).where(
+    or_(Referral.phone_match == bindparam("match_phone"), Referral.email_match == bindparam("match_email")),
+    Referral.route == bindparam("match_route"), Referral.created_at >= bindparam("match_since"),
+    Referral.created_at <= bindparam("match_before"),
+).order_by(Referral.created_at.desc()).limit(1)
 
-    Only like with like: a concern's number is the reporter's, not the person at risk's, so a
-    self-referral never matches a concern."""
-    hashes = [clause for clause in (Referral.phone_match == phone_match if phone_match else None,
-                                    Referral.email_match == email_match if email_match else None)
-              if clause is not None]
-    if not hashes:
-        return None
-    # Its id only: intake runs this on every Send, and the whole row is dozens of columns.
-    return select(Referral.id).where(
-        or_(*hashes), Referral.route == route, Referral.created_at >= before - REPEAT_WITHIN,
-        Referral.created_at <= before).order_by(Referral.created_at.desc()).limit(1)
+
+def earlier_match_values(*, route: str, phone_match: str | None, email_match: str | None,
+                         before: datetime) -> dict:
+    return {"match_phone": phone_match, "match_email": email_match, "match_route": route,
+            "match_since": before - REPEAT_WITHIN, "match_before": before}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import null, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -181,17 +181,22 @@ class _Checks(NamedTuple):
     earlier: int | None  # the latest earlier referral from the same phone or email
 
 
+# Every question a Send asks before its insert, in one round trip to the database (each round
+# trip costs the busiest path Haven has a wait and some CPU on both sides), built once. Ids only:
+# on nearly every Send the answers are none, false and none.
+INTAKE_CHECKS = select(
+    select(Referral.id).where(Referral.submission_token == bindparam("token")).scalar_subquery(),
+    select(Referral.id).where(Referral.reference == bindparam("reference")).exists(),
+    matching.EARLIER_MATCH.scalar_subquery(),
+)
+
+
 def _intake_checks(session: Session, referral: Referral) -> _Checks:
-    """Every question a Send asks before its insert, in one round trip to the database: each
-    round trip costs the busiest path Haven has a wait and some CPU on both sides. Ids only: on
-    nearly every Send the answers are none, false and none."""
-    earlier = matching.earlier_match(route=referral.route, phone_match=referral.phone_match,
-                                     email_match=referral.email_match, before=referral.created_at)
-    sent_already, reference_taken, earlier = session.execute(select(
-        select(Referral.id).where(Referral.submission_token == referral.submission_token).scalar_subquery(),
-        select(Referral.id).where(Referral.reference == referral.reference).exists(),
-        earlier.scalar_subquery() if earlier is not None else null(),
-    )).one()
+    sent_already, reference_taken, earlier = session.execute(INTAKE_CHECKS, {
+        "token": referral.submission_token, "reference": referral.reference,
+        **matching.earlier_match_values(route=referral.route, phone_match=referral.phone_match,
+                                        email_match=referral.email_match, before=referral.created_at),
+    }).one()
     return _Checks(sent_already, bool(reference_taken), earlier)
 
 

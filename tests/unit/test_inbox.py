@@ -175,6 +175,13 @@ def test_older_than_12_months_or_a_concern_is_not_a_repeat(app):
     assert repeat_of(app, send(app, at=T0, phone="+447700900003")) == (False, None)
 
 
+def test_referrals_without_a_phone_or_email_are_never_repeats_of_each_other(app):
+    # Two people reached by a home visit share nothing: no number or address means no match.
+    contact = {"methods": ["home"], "phone": None, "email": None, "voicemail": "no"}
+    send(app, at=T0 - timedelta(days=1), contact=contact)
+    assert repeat_of(app, send(app, at=T0, contact=contact)) == (False, None)
+
+
 def test_the_match_is_a_keyed_hash_not_the_number(app):
     reference = send(app, phone="+447700900004")
     with app.app_context():
