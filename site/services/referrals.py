@@ -60,12 +60,8 @@ def random_reference() -> str:
 def new_reference(session: Session) -> str:
     while True:
         reference = random_reference()
-        if not _reference_taken(session, reference):
+        if session.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
             return reference
-
-
-def _reference_taken(session: Session, reference: str) -> bool:
-    return session.scalar(select(Referral.id).where(Referral.reference == reference)) is not None
 
 
 def route(kind: str, details: dict) -> str:
