@@ -2,13 +2,17 @@
 
     gunicorn -c gunicorn.conf.py haven.wsgi:app
 
-WEB_CONCURRENCY sets the number of processes (2 unless set); with more than one, the rate limits
-must be shared through Redis (HAVEN_RATELIMIT_STORAGE_URI=redis://...), or Haven refuses to start.
+WEB_CONCURRENCY sets the number of processes (one more than the host's cores unless set, and at
+least 2); with more than one, the rate limits must be shared through Redis
+(HAVEN_RATELIMIT_STORAGE_URI=redis://...), or Haven refuses to start.
+
+Serve behind a reverse proxy that buffers each request and answer (nginx does unless told not to):
+each process serves one request at a time, so it must never wait on a slow connection itself.
 """
 import os
 import sys
 
-from haven.config import ConfigError, check_shared_limits, process_count
+from haven.config import DEFAULT_THREADS, ConfigError, check_shared_limits, process_count
 
 bind = os.environ.get("HAVEN_BIND", "127.0.0.1:8000")
 
@@ -23,14 +27,19 @@ try:
 except ConfigError as error:
     _refuse(error)
 os.environ["WEB_CONCURRENCY"] = str(workers)  # what haven.wsgi reads, when unset
-# Threads carry the waits on PostgreSQL and the mail server; processes carry the CPU.
-worker_class = "gthread"
-threads = os.environ.get("HAVEN_THREADS", "4")
+# One request at a time in each process (gunicorn's sync worker): a process takes the next
+# connection from the listening socket only when it is free, so requests are answered in the order
+# they came and spread evenly over the processes. A threaded process takes every connection it can
+# and queues them behind its own busy threads while another process may stand idle (gunicorn
+# issues #908 and #3433): under load that was a Send's slowest answers. HAVEN_THREADS above 1 gives
+# threaded processes (gthread), for a host with no buffering proxy in front.
+threads = os.environ.get("HAVEN_THREADS", str(DEFAULT_THREADS))
 if not threads.isdigit() or int(threads) < 1:
     _refuse(f"HAVEN_THREADS must be a whole number, 1 or more, not {threads!r}")
 threads = int(threads)
-# A process silent for 30 s is hung and is replaced. With threads this is not a limit on one
-# request: a slow evidence upload on a poor connection is not cut off.
+worker_class = "sync" if threads == 1 else "gthread"
+# A request that runs 30 s has hung, and its process is replaced. (Behind the buffering proxy an
+# evidence upload reaches gunicorn whole, at the speed of the host's own network.)
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

@@ -1,7 +1,7 @@
 """Referrals under load: 32 residents sending the self-referral at once for 20 seconds, against
-Haven under gunicorn as gunicorn.conf.py runs it (2 processes of 4 threads) on 127.0.0.1, on SQLite
-(a temporary file) or, with BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster),
-on PostgreSQL.
+Haven under gunicorn as gunicorn.conf.py runs it on this host (its default processes, one more than
+the cores, each serving one request at a time) on 127.0.0.1, on SQLite (a temporary file) or, with
+BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster), on PostgreSQL.
 
 Each sender opens the form (its CSRF cookie and signed stamp), sends the first page, and starts
 again. The app runs with no minimum fill time and a rate limit no sender reaches (every sender is
@@ -11,9 +11,12 @@ that no answer was a 5xx. Exits 1 when a target is missed.
 
 Each sender is a process of its own (a thread would time its waits for the interpreter lock too),
 but they share the server's cores, so the latency still includes some of their own work: the
-figure is an upper bound. On PostgreSQL the same senders then load a bare Flask app that commits
-one row per Send (bench/bare_referral_app.py): the floor this machine sets, reported beside
-Haven's figures.
+figure is an upper bound. On PostgreSQL the same senders then load two floors, reported beside
+Haven's figures, under the same gunicorn settings:
+- a bare Flask app that commits one row per Send (bench/bare_referral_app.py): what this machine
+  allows a form that saves;
+- the chosen stack with nothing of Haven's (bench/stack_referral_app.py): a Flask-WTF form with its
+  CSRF session, Talisman, a Flask-Limiter limit and an ORM insert. Haven's cost above it is its own.
 
 Then the same senders send in an open loop: 50 Sends a second between them (PACED_RATE), each on
 time whatever the answers' speed, for the same time; the p95 of those Sends is reported (no
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -36,6 +40,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from haven.config import DEFAULT_THREADS, process_count  # noqa: E402
 from haven.db import make_engine  # noqa: E402
 from haven.models import Referral  # noqa: E402
 from haven.security.crypto import new_key_entry  # noqa: E402
@@ -44,6 +49,8 @@ from result import report  # noqa: E402
 from tests.live import HavenProcess, app_environment, send_self_referral  # noqa: E402
 
 P95_TARGET_MS = 100
+# As gunicorn.conf.py serves on this host when WEB_CONCURRENCY and HAVEN_THREADS are not set.
+WORKERS, THREADS = process_count({}), DEFAULT_THREADS
 # Sends a second in the open-loop run: far above any housing provider's day (over 4 million a day).
 PACED_RATE = 50
 
@@ -99,22 +106,31 @@ def figures(answers: list, elapsed: float) -> tuple[list[float], float, float, f
             latencies[max(0, int(len(latencies) * 0.95) - 1)])
 
 
-def floor(url: str, senders: int, seconds: float) -> None:
-    """The same load on bench/bare_referral_app.py, saving to the same PostgreSQL: reported only."""
+def floor(name: str, app: str, env: dict[str, str], senders: int, seconds: float) -> None:
+    """The same load on a floor app of bench/ (reported only)."""
+    with HavenProcess({**os.environ, **env}, workers=WORKERS, threads=THREADS, app=app, cwd=str(ROOT / "bench")) as server:
+        send_self_referral(server.port, "07700 900 000", "warm-up")
+        started = time.monotonic()
+        answers = load(server.port, senders, seconds)
+        elapsed = time.monotonic() - started
+    _latencies, per_second, median, p95 = figures(answers, elapsed)
+    name = f"{name} (PostgreSQL, {senders} senders)"
+    print(f"{name}: {per_second:.1f} sent/s, median {median:.0f} ms, p95 {p95:.0f} ms")
+    report(name, f"{per_second:.1f} sent/s, p95 {p95:.0f} ms", "reported (a floor on this machine)", None)
+
+
+def floors(url: str, senders: int, seconds: float) -> None:
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain) as connection:
+        # Made here, before the floors' processes start: several making them at once would collide.
         connection.execute("CREATE TABLE bare_referral (id serial PRIMARY KEY, token text UNIQUE, phone text, words text)")
-    env = {**os.environ, "BARE_DATABASE_URL": plain}
-    with HavenProcess(env, workers=2, threads=4, app="bare_referral_app:app", cwd=str(ROOT / "bench")) as bare:
-        started = time.monotonic()
-        answers = load(bare.port, senders, seconds)
-        elapsed = time.monotonic() - started
-    _latencies, per_second, median, p95 = figures(answers, elapsed)
-    name = f"bare Flask app saving one row (PostgreSQL, {senders} senders)"
-    print(f"{name}: {per_second:.1f} sent/s, median {median:.0f} ms, p95 {p95:.0f} ms")
-    report(name, f"{per_second:.1f} sent/s, p95 {p95:.0f} ms", "reported (the floor on this machine)", None)
+        connection.execute("CREATE TABLE stack_referral (id serial PRIMARY KEY, token varchar(64) UNIQUE, "
+                           "phone varchar(40), words text)")
+    floor("bare Flask app saving one row", "bare_referral_app:app", {"BARE_DATABASE_URL": plain}, senders, seconds)
+    floor("the chosen stack saving one row", "stack_referral_app:app",
+          {"STACK_DATABASE_URL": url, "STACK_SECRET_KEY": secrets.token_hex(32)}, senders, seconds)
 
 
 def main() -> int:
@@ -127,7 +143,8 @@ def main() -> int:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         engine_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         fresh_database(url)
-        with HavenProcess(app_environment(url, Path(folder), new_key_entry("bench")), workers=2, threads=4) as haven:
+        with HavenProcess(app_environment(url, Path(folder), new_key_entry("bench")), workers=WORKERS,
+                          threads=THREADS) as haven:
             send_self_referral(haven.port, "07700 900 000", "warm-up")  # both workers' first renders aside
             started = time.monotonic()
             answers = load(haven.port, options.senders, options.seconds)
@@ -139,7 +156,7 @@ def main() -> int:
             rows = connection.scalar(select(func.count(Referral.id))) - 1 - sum(sent for _s, sent, _t in at_pace)
         engine.dispose()
         if engine_name == "PostgreSQL":
-            floor(url, options.senders, options.seconds)
+            floors(url, options.senders, options.seconds)
 
     latencies, per_second, median, p95 = figures(answers, elapsed)
     errors = [status for status, _sent, _seconds in answers if status is None or status >= 500]

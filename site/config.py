@@ -168,14 +168,20 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
 # config.load refuses production without its secrets and keys; these are what serving it to the
 # public needs besides, each a plain function so the tests can call it and gunicorn.conf.py share it.
 
-# gunicorn.conf.py starts this many processes unless WEB_CONCURRENCY says otherwise: two, so one
-# busy or restarting process never leaves the site without an answer.
-DEFAULT_PROCESSES = 2
+# gunicorn.conf.py starts this many processes unless WEB_CONCURRENCY says otherwise: one more than
+# the host's cores, so a process waiting on PostgreSQL leaves none of them idle, and never fewer than
+# two, so one busy or restarting process never leaves the site without an answer. Each process
+# serves one request at a time (DEFAULT_THREADS): see gunicorn.conf.py.
+def default_processes() -> int:
+    return max(2, (os.cpu_count() or 1) + 1)
+
+
+DEFAULT_THREADS = 1
 
 
 def process_count(env) -> int:
     """How many processes serve on this host (WEB_CONCURRENCY, which gunicorn reads too)."""
-    count = _count(env, "WEB_CONCURRENCY", str(DEFAULT_PROCESSES))
+    count = _count(env, "WEB_CONCURRENCY", str(default_processes()))
     if count < 1:
         raise ConfigError("WEB_CONCURRENCY must be 1 or more")
     return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -66,9 +67,10 @@ def assert_refuses(environ, reason: str) -> None:
      "HAVEN_PUBLIC_URL must be set to Haven's https:// address in production"),
     ({"WEB_CONCURRENCY": "4"}, "HAVEN_RATELIMIT_STORAGE_URI must be a redis:// URL when 4 processes serve "
                                "(WEB_CONCURRENCY); memory:// keeps a separate count in each"),
-    # gunicorn.conf.py starts two processes when WEB_CONCURRENCY is not set.
-    ({"WEB_CONCURRENCY": None}, "HAVEN_RATELIMIT_STORAGE_URI must be a redis:// URL when 2 processes serve "
-                                "(WEB_CONCURRENCY); memory:// keeps a separate count in each"),
+    # gunicorn.conf.py starts one process more than the host has cores, and at least two, when
+    # WEB_CONCURRENCY is not set.
+    ({"WEB_CONCURRENCY": None}, f"HAVEN_RATELIMIT_STORAGE_URI must be a redis:// URL when {max(2, os.cpu_count() + 1)} "
+                                "processes serve (WEB_CONCURRENCY); memory:// keeps a separate count in each"),
     ({"HAVEN_ENV": "development"}, "HAVEN_ENV is 'development', but haven.wsgi serves production only "
                                    "(leave HAVEN_ENV unset, or use `flask run` for development)"),
     # Everything set, but nothing answers at the database's address.
@@ -86,6 +88,31 @@ def test_several_processes_sharing_redis_are_accepted(launch_content):
     assert config.serving_settings({**environ, "HAVEN_ENV": "production"})["PRODUCTION"] is True
     environ.pop("HAVEN_ENV")
     assert config.serving_settings(environ)["PRODUCTION"] is True
+
+
+def gunicorn_settings(monkeypatch, **environ) -> dict:
+    """What gunicorn reads from gunicorn.conf.py (it runs the file as Python) in this environment."""
+    for name in ("WEB_CONCURRENCY", "HAVEN_THREADS"):
+        # Set first, so the test's end restores it: the file sets WEB_CONCURRENCY for haven.wsgi.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_each_process_serves_one_request_at_a_time_and_there_is_one_more_than_the_cores(monkeypatch):
+    # A threaded process takes connections it has no free thread for, while another process may
+    # stand idle; one request at a time, each process takes the next only when it is free.
+    settings = gunicorn_settings(monkeypatch)
+    assert (settings["worker_class"], settings["threads"]) == ("sync", 1)
+    assert settings["workers"] == max(2, os.cpu_count() + 1)
+    assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="5")["workers"] == 5
+
+
+def test_threads_are_there_for_a_host_with_no_buffering_proxy(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, HAVEN_THREADS="4")
+    assert (settings["worker_class"], settings["threads"]) == ("gthread", 4)
 
 
 def test_content_with_placeholders_is_refused():
