@@ -188,7 +188,9 @@ INTAKE_CHECKS = select(
 
 
 def _intake_checks(session: Session, referral: Referral) -> _Checks:
-    sent_already, reference_taken, earlier = session.execute(INTAKE_CHECKS, {
+    # Through the session's connection, in its transaction: the query asks for plain values, and
+    # the ORM's execution path (built for loading objects) cost more CPU than the query itself.
+    sent_already, reference_taken, earlier = session.connection().execute(INTAKE_CHECKS, {
         "token": referral.submission_token, "reference": referral.reference,
         **matching.earlier_match_values(route=referral.route, phone_match=referral.phone_match,
                                         email_match=referral.email_match, before=referral.created_at),
