@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Callable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -73,10 +73,13 @@ def _send(config: dict, message: EmailMessage) -> None:
 
 
 def enqueue(session: Session, referral: Referral, kind: str) -> None:
-    """Add the referral's notice to the caller's transaction: its commit saves both or neither."""
+    """Add the referral's notice to the caller's transaction: its commit saves both or neither.
+    The referral must be in the database already (in this transaction or before)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    session.add(NoticeOutbox(referral=referral, kind=kind, created_at=_now(), attempts=0))
+    # A plain INSERT: on a Send, the ORM's unit of work cost more CPU than the statement.
+    session.connection().execute(insert(NoticeOutbox.__table__), {
+        "referral_id": referral.id, "kind": kind, "created_at": _now(), "attempts": 0})
 
 
 def _lease(config: dict) -> timedelta:
