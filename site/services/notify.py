@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Callable
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Insert, func, insert, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -75,11 +75,27 @@ def _send(config: dict, message: EmailMessage) -> None:
 def enqueue(session: Session, referral: Referral, kind: str) -> None:
     """Add the referral's notice to the caller's transaction: its commit saves both or neither.
     The referral must be in the database already (in this transaction or before)."""
+    # A plain INSERT: on a Send, the ORM's unit of work cost more CPU than the statement.
+    session.connection().execute(insert(NoticeOutbox.__table__), _row(kind, referral_id=referral.id))
+
+
+def insert_with_notice(referral_insert: Insert, kind: str) -> Insert:
+    """PostgreSQL: a new referral's INSERT (RETURNING its id) and its notice's, as one statement
+    (one round trip on a Send instead of two). Returns the referral's id."""
+    new = referral_insert.cte("new_referral")
+    values = _row(kind)
+    table = NoticeOutbox.__table__
+    return (insert(table)
+            .from_select(["referral_id", *values],
+                         select(new.c.id, *(literal(value, table.c[name].type) for name, value in values.items())))
+            .returning(table.c.referral_id)
+            .add_cte(new))
+
+
+def _row(kind: str, **referral) -> dict:
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    # A plain INSERT: on a Send, the ORM's unit of work cost more CPU than the statement.
-    session.connection().execute(insert(NoticeOutbox.__table__), {
-        "referral_id": referral.id, "kind": kind, "created_at": _now(), "attempts": 0})
+    return {**referral, "kind": kind, "created_at": _now(), "attempts": 0}
 
 
 def _lease(config: dict) -> timedelta:

@@ -159,8 +159,7 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     # second wait for the disk, on the busiest path Haven has.
     token = _continue(referral, now) if more else None
     try:
-        _insert(session, referral)
-        notify.enqueue(session, referral, "new")
+        _insert(session, referral, notice="new")
         session.commit()
     except IntegrityError:
         # The same token committed a moment ago by a concurrent request (a double click).
@@ -174,16 +173,23 @@ def submit(session: Session, keyring: Keyring, submission: Submission, *, target
     return Submitted(referral, True, token)
 
 
-def _insert(session: Session, referral: Referral) -> None:
-    """The new referral and its ticked boxes as plain INSERTs in the session's transaction,
-    leaving them detached, as if loaded: the unit of work's planning for these few rows cost a Send
-    more CPU than the statements themselves, on the busiest path Haven has. Columns not set take
-    their defaults, as in a flush."""
+def _insert(session: Session, referral: Referral, *, notice: str) -> None:
+    """The new referral, its ticked boxes and its staff notice as plain INSERTs in the session's
+    transaction, leaving the referral and boxes detached, as if loaded: the unit of work's planning
+    for these few rows cost a Send more CPU than the statements themselves, on the busiest path
+    Haven has. Columns not set take their defaults, as in a flush. On PostgreSQL the referral and
+    its notice are one statement."""
     connection = session.connection()
     loaded = inspect(referral).dict
-    referral.id = connection.execute(
-        insert(Referral.__table__).returning(Referral.__table__.c.id),
-        {column: loaded[key] for key, column in _columns(Referral) if key in loaded}).scalar_one()
+    statement = insert(Referral.__table__).values(
+        {column: loaded[key] for key, column in _columns(Referral) if key in loaded})
+    statement = statement.returning(Referral.__table__.c.id)
+    together = connection.dialect.name == "postgresql"
+    if together:
+        statement = notify.insert_with_notice(statement, notice)
+    referral.id = connection.execute(statement).scalar_one()
+    if not together:
+        notify.enqueue(session, referral, notice)
     for box in referral.answers:
         box.referral_id = referral.id
         box.id = connection.execute(
