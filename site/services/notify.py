@@ -81,7 +81,7 @@ def enqueue(session: Session, referral: Referral, kind: str) -> None:
 
 def insert_with_notice(referral_insert: Insert, kind: str) -> Insert:
     """PostgreSQL: a new referral's INSERT (RETURNING its id) and its notice's, as one statement
-    (one round trip on a Send instead of two). Returns the referral's id."""
+    (one round trip on a Send instead of two) that returns the referral's id."""
     new = referral_insert.cte("new_referral")
     values = _row(kind)
     table = NoticeOutbox.__table__

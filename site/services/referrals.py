@@ -182,8 +182,7 @@ def _insert(session: Session, referral: Referral, *, notice: str) -> None:
     connection = session.connection()
     loaded = inspect(referral).dict
     statement = insert(Referral.__table__).values(
-        {column: loaded[key] for key, column in _columns(Referral) if key in loaded})
-    statement = statement.returning(Referral.__table__.c.id)
+        {column: loaded[key] for key, column in _columns(Referral) if key in loaded}).returning(Referral.__table__.c.id)
     together = connection.dialect.name == "postgresql"
     if together:
         statement = notify.insert_with_notice(statement, notice)
