@@ -5,7 +5,8 @@ BENCH_DATABASE_URL (which `make bench` points at a throwaway cluster), on Postgr
 
 Each sender opens the form (its CSRF cookie and signed stamp), sends the first page, and starts
 again. The same load runs for 3 seconds first, not timed (WARM_UP_SECONDS): each server process's
-first pages, connections and statement caches, and the senders' own start, are not a Send's time. The app runs with no minimum fill time and a rate limit no sender reaches (every sender is
+first pages, connections and statement caches, and the senders' own start, are not a Send's time.
+The app runs with no minimum fill time and a rate limit no sender reaches (every sender is
 127.0.0.1). Prints referrals accepted per second, the 95th percentile of the Send's latency
 (target on PostgreSQL: under 100 ms), that every "sent" answer has its row (counted after), and
 that no answer was a 5xx. Exits 1 when a target is missed.
